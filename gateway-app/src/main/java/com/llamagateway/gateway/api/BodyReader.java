@@ -1,0 +1,53 @@
+package com.llamagateway.gateway.api;
+
+import com.llamagateway.gateway.protocol.ErrorCode;
+import com.llamagateway.gateway.protocol.GatewayError;
+import com.llamagateway.gateway.protocol.Json;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.reactive.function.BodyExtractors;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Reads a client's JSON body within the size bound: refused early on a too-large {@code Content-Length}, and cut
+ * off at the bound for chunked bodies that announce none.
+ */
+public final class BodyReader {
+
+    private final int maxBytes;
+    private final Json json;
+
+    public BodyReader(int maxBytes, Json json) {
+        this.maxBytes = maxBytes;
+        this.json = json;
+    }
+
+    public Mono<JsonNode> read(ServerRequest request) {
+        long announced = request.headers().contentLength().orElse(-1);
+        if (announced > maxBytes) {
+            return Mono.error(tooLarge());
+        }
+        return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), maxBytes)
+                .map(buffer -> {
+                    try {
+                        byte[] bytes = new byte[buffer.readableByteCount()];
+                        buffer.read(bytes);
+                        return bytes;
+                    } finally {
+                        DataBufferUtils.release(buffer);
+                    }
+                })
+                .onErrorMap(DataBufferLimitException.class, e -> tooLarge())
+                .filter(bytes -> bytes.length > 0)
+                .switchIfEmpty(Mono.error(() -> GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body is empty.")))
+                .map(json::read);
+    }
+
+    private GatewayError tooLarge() {
+        return new GatewayError(HttpStatus.CONTENT_TOO_LARGE, ErrorCode.REQUEST_TOO_LARGE,
+                "The request body exceeds the limit of " + maxBytes + " bytes.", null, null);
+    }
+}

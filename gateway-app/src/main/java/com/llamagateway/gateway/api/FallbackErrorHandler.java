@@ -1,0 +1,73 @@
+package com.llamagateway.gateway.api;
+
+import com.llamagateway.gateway.protocol.CallerDialect;
+import com.llamagateway.gateway.protocol.ErrorCode;
+import com.llamagateway.gateway.protocol.GatewayError;
+import com.llamagateway.gateway.protocol.Json;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebExceptionHandler;
+import reactor.core.publisher.Mono;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Errors that happen outside a handler — no such route, wrong method, unexpected failures — rendered in the
+ * dialect the path belongs to ({@code /v1/…}: v1, otherwise azure-inference), never with a stack trace.
+ */
+public final class FallbackErrorHandler implements WebExceptionHandler, Ordered {
+
+    private final CallerDialect v1;
+    private final CallerDialect azure;
+    private final ErrorResponses errors;
+    private final Json json;
+
+    public FallbackErrorHandler(CallerDialect v1, CallerDialect azure, ErrorResponses errors, Json json) {
+        this.v1 = v1;
+        this.azure = azure;
+        this.errors = errors;
+        this.json = json;
+    }
+
+    @Override
+    public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
+        if (exchange.getResponse().isCommitted()) {
+            return Mono.error(ex);
+        }
+        String path = exchange.getRequest().getPath().pathWithinApplication().value();
+        if (path.startsWith("/actuator")) {
+            return Mono.error(ex);
+        }
+        CallerDialect caller = path.startsWith("/v1/") || path.equals("/v1") ? v1 : azure;
+        GatewayError error = ex instanceof ResponseStatusException rse ? fromStatus(rse.getStatusCode(), exchange)
+                : errors.toGatewayError(ex, RequestIdFilter.of(exchange));
+        exchange.getResponse().setStatusCode(error.status());
+        exchange.getResponse().getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        byte[] body = json.write(caller.encodeError(error)).getBytes(StandardCharsets.UTF_8);
+        return exchange.getResponse().writeWith(Mono.just(exchange.getResponse().bufferFactory().wrap(body)));
+    }
+
+    private static GatewayError fromStatus(HttpStatusCode status, ServerWebExchange exchange) {
+        String route = exchange.getRequest().getMethod() + " " + exchange.getRequest().getPath().value();
+        if (route.length() > 200) {
+            route = route.substring(0, 200) + "…";
+        }
+        return switch (status.value()) {
+            case 404 -> new GatewayError(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, "No such route: " + route + ".", null, null);
+            case 405 -> new GatewayError(HttpStatus.METHOD_NOT_ALLOWED, ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed: " + route + ".", null, null);
+            case 415 -> new GatewayError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type.", null, null);
+            case 413 -> new GatewayError(HttpStatus.CONTENT_TOO_LARGE, ErrorCode.REQUEST_TOO_LARGE, "The request is too large.", null, null);
+            default -> new GatewayError(HttpStatus.valueOf(status.value()), status.is5xxServerError() ? ErrorCode.INTERNAL_ERROR
+                    : ErrorCode.INVALID_VALUE, "The request could not be processed.", null, null);
+        };
+    }
+
+    @Override
+    public int getOrder() {
+        return -2; // before Spring Boot's default handler (-1)
+    }
+}

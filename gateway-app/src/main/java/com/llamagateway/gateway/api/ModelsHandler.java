@@ -1,0 +1,53 @@
+package com.llamagateway.gateway.api;
+
+import com.llamagateway.gateway.protocol.CallerDialect;
+import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.routing.ModelRouter;
+import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code GET /v1/models} (OpenAI list) and {@code GET /info} (Model Inference model information). */
+public final class ModelsHandler {
+
+    private final ModelRouter router;
+    private final ErrorResponses errors;
+    private final Json json;
+    private final long startedAt = System.currentTimeMillis() / 1000;
+
+    public ModelsHandler(ModelRouter router, ErrorResponses errors, Json json) {
+        this.router = router;
+        this.errors = errors;
+        this.json = json;
+    }
+
+    public Mono<ServerResponse> list(ServerRequest request) {
+        ObjectNode body = json.object();
+        body.put("object", "list");
+        ArrayNode data = body.putArray("data");
+        for (String model : router.catalog().models()) {
+            data.addObject().put("id", model).put("object", "model").put("created", startedAt).put("owned_by", "Meta");
+        }
+        return ok(body);
+    }
+
+    /** The model is the {@code model} query parameter, the {@code azureml-model-deployment} header, or the only one. */
+    public Mono<ServerResponse> info(ServerRequest request, CallerDialect caller) {
+        return Mono.fromCallable(() -> router.route(request.queryParam("model").orElse(null), caller.modelHint(request.headers().asHttpHeaders())))
+                .flatMap(route -> {
+                    ObjectNode body = json.object();
+                    body.put("model_name", route.model());
+                    body.put("model_type", "chat-completions");
+                    body.put("model_provider_name", "Meta");
+                    return ok(body);
+                })
+                .onErrorResume(error -> errors.render(caller, error, RequestIdFilter.of(request.exchange())));
+    }
+
+    private Mono<ServerResponse> ok(ObjectNode body) {
+        return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(json.write(body));
+    }
+}

@@ -1,0 +1,37 @@
+package com.llamagateway.gateway.api;
+
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+import reactor.core.publisher.Mono;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** Gives every exchange an {@code x-request-id}: the caller's if it sent a sane one, else a new one; echoed on every response. */
+public final class RequestIdFilter implements WebFilter, Ordered {
+
+    public static final String HEADER = "x-request-id";
+    private static final String ATTRIBUTE = RequestIdFilter.class.getName();
+    private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    public static String of(ServerWebExchange exchange) {
+        String id = exchange.getAttribute(ATTRIBUTE);
+        return id != null ? id : "-";
+    }
+
+    @Override
+    public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+        String sent = exchange.getRequest().getHeaders().getFirst(HEADER);
+        String id = sent != null && SANE.matcher(sent).matches() ? sent : UUID.randomUUID().toString();
+        exchange.getAttributes().put(ATTRIBUTE, id);
+        exchange.getResponse().getHeaders().set(HEADER, id);
+        return chain.filter(exchange);
+    }
+
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE;
+    }
+}

@@ -1,0 +1,136 @@
+package com.llamagateway.gateway.config;
+
+import com.llamagateway.gateway.api.BodyReader;
+import com.llamagateway.gateway.api.CompletionHandler;
+import com.llamagateway.gateway.api.ErrorResponses;
+import com.llamagateway.gateway.api.FallbackErrorHandler;
+import com.llamagateway.gateway.api.ModelsHandler;
+import com.llamagateway.gateway.api.RequestIdFilter;
+import com.llamagateway.gateway.pipeline.CompletionPipeline;
+import com.llamagateway.gateway.protocol.AzureInferenceCodec;
+import com.llamagateway.gateway.protocol.DialectName;
+import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.protocol.Operation;
+import com.llamagateway.gateway.protocol.ScoreCodec;
+import com.llamagateway.gateway.protocol.V1Codec;
+import com.llamagateway.gateway.routing.DeploymentCatalog;
+import com.llamagateway.gateway.routing.ModelRouter;
+import com.llamagateway.gateway.simulation.EmbeddedSimulator;
+import com.llamagateway.gateway.tokens.LlamaTokenCounter;
+import com.llamagateway.gateway.tokens.UsageCompletion;
+import com.llamagateway.gateway.upstream.UpstreamClient;
+import com.llamagateway.simulator.LlamaSimulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+import java.util.Map;
+
+import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
+import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
+import static org.springframework.web.reactive.function.server.RouterFunctions.route;
+
+/** Wires the stages of the request path. */
+@Configuration(proxyBeanMethods = false)
+public class GatewayConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayConfiguration.class);
+
+    @Bean
+    Json json(GatewayProperties properties) {
+        return new Json(properties.request().maxNestingDepth(), properties.request().maxBodySize().toBytes());
+    }
+
+    @Bean
+    V1Codec v1Codec(Json json) {
+        return new V1Codec(json);
+    }
+
+    @Bean
+    AzureInferenceCodec azureInferenceCodec(Json json) {
+        return new AzureInferenceCodec(json);
+    }
+
+    @Bean
+    ScoreCodec scoreCodec(Json json) {
+        return new ScoreCodec(json);
+    }
+
+    /** Created only when the embedded default asks for it (see {@link EmbeddedSimulator#enabled}). */
+    @Bean(destroyMethod = "close")
+    @Lazy
+    LlamaSimulator embeddedSimulator(GatewayProperties properties) {
+        return EmbeddedSimulator.start(properties);
+    }
+
+    @Bean
+    DeploymentCatalog deploymentCatalog(GatewayProperties properties, ObjectProvider<LlamaSimulator> simulator) {
+        if (EmbeddedSimulator.enabled(properties)) {
+            LlamaSimulator sim = simulator.getObject();
+            log.info("Embedded default: no gateway.deployments configured, serving simulated deployments on port {}", sim.port());
+            DeploymentCatalog catalog = DeploymentCatalog.from(properties);
+            java.util.List<com.llamagateway.gateway.routing.Deployment> all = new java.util.ArrayList<>(catalog.deployments());
+            all.addAll(EmbeddedSimulator.catalog(sim, properties));
+            return new DeploymentCatalog(all);
+        }
+        return DeploymentCatalog.from(properties);
+    }
+
+    @Bean
+    ModelRouter modelRouter(DeploymentCatalog catalog) {
+        catalog.deployments().forEach(d -> log.info("Deployment {}", d));
+        return new ModelRouter(catalog);
+    }
+
+    @Bean(destroyMethod = "close")
+    UpstreamClient upstreamClient(Json json, GatewayProperties properties) {
+        return new UpstreamClient(json, (int) properties.upstream().maxResponseSize().toBytes());
+    }
+
+    @Bean
+    UsageCompletion usageCompletion() {
+        return new UsageCompletion(new LlamaTokenCounter());
+    }
+
+    @Bean
+    CompletionPipeline completionPipeline(ModelRouter router, V1Codec v1, AzureInferenceCodec azure, ScoreCodec score,
+                                          UpstreamClient upstream, UsageCompletion usage, Json json) {
+        return new CompletionPipeline(router, Map.of(DialectName.V1, v1, DialectName.AZURE_INFERENCE, azure, DialectName.SCORE, score),
+                upstream, usage, json);
+    }
+
+    @Bean
+    ErrorResponses errorResponses(Json json) {
+        return new ErrorResponses(json);
+    }
+
+    @Bean
+    RequestIdFilter requestIdFilter() {
+        return new RequestIdFilter();
+    }
+
+    @Bean
+    FallbackErrorHandler fallbackErrorHandler(V1Codec v1, AzureInferenceCodec azure, ErrorResponses errors, Json json) {
+        return new FallbackErrorHandler(v1, azure, errors, json);
+    }
+
+    /** The client routes of the contract (DESIGN.md, "Client routes"). */
+    @Bean
+    RouterFunction<ServerResponse> clientRoutes(CompletionPipeline pipeline, ModelRouter router, V1Codec v1, AzureInferenceCodec azure,
+                                                ErrorResponses errors, Json json, GatewayProperties properties) {
+        CompletionHandler completions = new CompletionHandler(
+                new BodyReader((int) properties.request().maxBodySize().toBytes(), json), pipeline, errors, json);
+        ModelsHandler models = new ModelsHandler(router, errors, json);
+        return route(POST("/v1/chat/completions"), r -> completions.handle(r, v1, Operation.CHAT))
+                .andRoute(POST("/v1/completions"), r -> completions.handle(r, v1, Operation.COMPLETION))
+                .andRoute(GET("/v1/models"), models::list)
+                .andRoute(POST("/chat/completions").or(POST("/models/chat/completions")), r -> completions.handle(r, azure, Operation.CHAT))
+                .andRoute(POST("/completions").or(POST("/models/completions")), r -> completions.handle(r, azure, Operation.COMPLETION))
+                .andRoute(GET("/info").or(GET("/models/info")), r -> models.info(r, azure));
+    }
+}

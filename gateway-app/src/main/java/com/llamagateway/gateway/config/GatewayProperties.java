@@ -1,0 +1,77 @@
+package com.llamagateway.gateway.config;
+
+import com.llamagateway.gateway.routing.DeploymentKind;
+import com.llamagateway.gateway.protocol.DialectName;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Everything under {@code gateway.*} (see docs/configuration.md).
+ *
+ * @param deployments the catalog: deployment name → where it is and which model it serves; empty means the
+ *                    embedded default (simulated deployments in this process)
+ */
+@ConfigurationProperties("gateway")
+public record GatewayProperties(
+        Map<String, Deployment> deployments,
+        @DefaultValue Request request,
+        @DefaultValue Upstream upstream,
+        @DefaultValue Simulator simulator) {
+
+    public GatewayProperties {
+        deployments = deployments == null ? Map.of() : Map.copyOf(deployments);
+    }
+
+    /**
+     * One backend deployment.
+     *
+     * @param kind           serverless | managed-compute
+     * @param url            serverless: the endpoint's target URL; managed compute: its scoring URI ({@code …/score})
+     * @param apiKey         the deployment's key (from the environment, never written in the file)
+     * @param model          the public model name it serves; deployments with the same model form that model's pool
+     * @param dialect        how the gateway speaks to it: v1 | azure-inference | score (default: v1 for serverless,
+     *                       score for managed compute)
+     * @param deploymentName managed compute: sent as {@code azureml-model-deployment}
+     * @param apiVersion     azure-inference: the {@code api-version} query parameter (default {@code gateway.upstream.api-version})
+     * @param connectTimeout overrides {@code gateway.upstream.connect-timeout}
+     * @param readTimeout    overrides {@code gateway.upstream.read-timeout}
+     */
+    public record Deployment(DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
+                             String deploymentName, String apiVersion, Duration connectTimeout, Duration readTimeout) {
+    }
+
+    /**
+     * Bounds on what a client may send.
+     *
+     * @param maxBodySize     larger bodies are refused with 413, with or without Content-Length
+     * @param maxNestingDepth deeper JSON is refused with 400
+     */
+    public record Request(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("64") int maxNestingDepth) {
+    }
+
+    /**
+     * How the gateway calls deployments.
+     *
+     * @param connectTimeout  TCP connect timeout
+     * @param readTimeout     longest silence allowed while waiting for the first byte or between two reads of a stream
+     * @param maxResponseSize bound on a non-streamed answer and on one streamed event
+     * @param apiVersion      default {@code api-version} for azure-inference deployments
+     */
+    public record Upstream(@DefaultValue("5s") Duration connectTimeout, @DefaultValue("120s") Duration readTimeout,
+                           @DefaultValue("10MB") DataSize maxResponseSize, @DefaultValue("2024-05-01-preview") String apiVersion) {
+    }
+
+    /**
+     * The embedded default's simulated deployments.
+     *
+     * @param enabled unset: on exactly when no deployment is configured
+     * @param port    0 picks a free port
+     */
+    public record Simulator(Boolean enabled, @DefaultValue("0") int port) {
+    }
+}

@@ -1,0 +1,124 @@
+package com.llamagateway.gateway.pipeline;
+
+import com.llamagateway.gateway.protocol.BackendDialect;
+import com.llamagateway.gateway.protocol.BackendRequest;
+import com.llamagateway.gateway.protocol.CallerDialect;
+import com.llamagateway.gateway.protocol.CanonicalChunk;
+import com.llamagateway.gateway.protocol.CanonicalRequest;
+import com.llamagateway.gateway.protocol.CanonicalResponse;
+import com.llamagateway.gateway.protocol.DialectName;
+import com.llamagateway.gateway.protocol.ErrorCode;
+import com.llamagateway.gateway.protocol.GatewayError;
+import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.protocol.OpenAiShape;
+import com.llamagateway.gateway.protocol.StreamEncoder;
+import com.llamagateway.gateway.protocol.SyntheticStream;
+import com.llamagateway.gateway.routing.Deployment;
+import com.llamagateway.gateway.routing.ModelRouter;
+import com.llamagateway.gateway.tokens.UsageCompletion;
+import com.llamagateway.gateway.upstream.UpstreamClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.util.Map;
+
+/**
+ * The path of a completion request, one stage after the other:
+ * <pre>
+ * decode (caller dialect → canonical) → route (model → pool → deployment) → admit → screen in
+ *   → encode for the deployment → call upstream → settle usage → screen out → encode (caller dialect)
+ * </pre>
+ * Admission (quotas) and screening (content safety) are the stages still to come; they take the same
+ * {@link Exchange} — the caller's request and the chosen deployment — that the other stages use.
+ */
+public final class CompletionPipeline {
+
+    private static final Logger log = LoggerFactory.getLogger(CompletionPipeline.class);
+
+    private final ModelRouter router;
+    private final Map<DialectName, BackendDialect> backends;
+    private final UpstreamClient upstream;
+    private final UsageCompletion usage;
+    private final Json json;
+
+    public CompletionPipeline(ModelRouter router, Map<DialectName, BackendDialect> backends, UpstreamClient upstream,
+                              UsageCompletion usage, Json json) {
+        this.router = router;
+        this.backends = Map.copyOf(backends);
+        this.upstream = upstream;
+        this.usage = usage;
+        this.json = json;
+    }
+
+    /** What every stage after routing knows about the request. */
+    record Exchange(Inbound inbound, CanonicalRequest request, Deployment deployment, BackendDialect backend) {
+    }
+
+    public Mono<Answer> handle(Inbound inbound) {
+        return Mono.fromCallable(() -> {
+            CallerDialect caller = inbound.caller();
+            CanonicalRequest decoded = caller.decodeRequest(inbound.operation(), inbound.body(), inbound.headers()); // decode
+            ModelRouter.Route route = router.route(decoded.model(), caller.modelHint(inbound.headers()));            // route
+            Deployment deployment = route.first();
+            return new Exchange(inbound, decoded.withModel(route.model()), deployment, backends.get(deployment.dialect()));
+        }).flatMap(exchange -> {
+            BackendRequest outbound = exchange.backend().encodeRequest(exchange.request(), exchange.request().model(),
+                    exchange.deployment().apiVersion());                                                                // encode for backend
+            return exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound);
+        });
+    }
+
+    private Mono<Answer> complete(Exchange exchange, BackendRequest outbound) {
+        CanonicalRequest request = exchange.request();
+        return upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())                         // call upstream
+                .map(body -> exchange.backend().decodeResponse(request, body))
+                .map(response -> usage.complete(request, response))                                                    // settle
+                .map(response -> response.identified(OpenAiShape.newId(request.operation()), now(), request.model()))
+                .map(response -> new Answer.Complete(exchange.inbound().caller().encodeResponse(response)));            // encode
+    }
+
+    private Mono<Answer> stream(Exchange exchange, BackendRequest outbound) {
+        CanonicalRequest request = exchange.request();
+        Mono<Flux<CanonicalChunk>> upstreamChunks = exchange.backend().streams()
+                ? upstream.stream(exchange.deployment(), outbound, exchange.inbound().requestId())                    // call upstream
+                        .map(events -> events.map(event -> exchange.backend().decodeChunk(request, event)))
+                : upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())
+                        .map(body -> usage.complete(request, exchange.backend().decodeResponse(request, body)))
+                        .map(response -> Flux.fromIterable(SyntheticStream.of(response)));
+        return upstreamChunks.map(chunks -> new Answer.Stream(events(exchange, chunks)));
+    }
+
+    /** Canonical chunks to the caller's events: identified, usage settled, encoded, ended by {@code [DONE]}. */
+    private Flux<String> events(Exchange exchange, Flux<CanonicalChunk> chunks) {
+        CanonicalRequest request = exchange.request();
+        CallerDialect caller = exchange.inbound().caller();
+        StreamEncoder encoder = caller.streamEncoder(request);
+        StreamTally tally = new StreamTally();
+        String streamId = OpenAiShape.newId(request.operation());
+        long created = now();
+        return chunks
+                .map(chunk -> chunk.identified(streamId, created, request.model()))
+                .doOnNext(tally::add)
+                .concatWith(Mono.fromSupplier(() -> tally.usageChunkIfMissing(usage, request)))                     // settle
+                .concatMapIterable(encoder::encode)                                                                     // encode
+                .concatWith(Flux.defer(() -> Flux.fromIterable(encoder.finish())))
+                .map(json::write)
+                .concatWith(Mono.just("[DONE]"))
+                .onErrorResume(error -> Mono.just(json.write(caller.encodeError(midStream(exchange, error)))));
+    }
+
+    private static GatewayError midStream(Exchange exchange, Throwable error) {
+        if (error instanceof GatewayError gatewayError) {
+            return gatewayError;
+        }
+        log.error("Stream {} from deployment {} failed", exchange.inbound().requestId(), exchange.deployment().name(), error);
+        return new GatewayError(HttpStatus.INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL_ERROR, "The stream failed.", null, null);
+    }
+
+    private static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+}

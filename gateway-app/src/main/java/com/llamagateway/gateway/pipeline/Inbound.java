@@ -1,0 +1,15 @@
+package com.llamagateway.gateway.pipeline;
+
+import com.llamagateway.gateway.protocol.CallerDialect;
+import com.llamagateway.gateway.protocol.Operation;
+import org.springframework.http.HttpHeaders;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A request as it arrives at the pipeline: parsed (bounded) but not yet understood.
+ *
+ * @param requestId the {@code x-request-id} of the exchange
+ * @param caller    the dialect the client speaks
+ */
+public record Inbound(String requestId, CallerDialect caller, Operation operation, JsonNode body, HttpHeaders headers) {
+}

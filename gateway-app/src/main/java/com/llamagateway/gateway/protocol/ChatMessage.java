@@ -1,0 +1,60 @@
+package com.llamagateway.gateway.protocol;
+
+import tools.jackson.databind.JsonNode;
+
+import java.util.List;
+
+/**
+ * One message of a chat.
+ *
+ * @param role       system | user | assistant | tool | developer
+ * @param content    a string, an array of content parts ({@code {"type":"text","text":…}}, {@code image_url}, …) or
+ *                   null (an assistant message that only calls tools); kept as sent
+ * @param name       optional participant name
+ * @param toolCalls  the tool calls of an assistant message, empty if none
+ * @param toolCallId the call a tool message answers
+ */
+public record ChatMessage(String role, JsonNode content, String name, List<ToolCall> toolCalls, String toolCallId) {
+
+    public ChatMessage {
+        toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+    }
+
+    public static ChatMessage assistant(String text) {
+        return new ChatMessage("assistant", text == null ? null : tools.jackson.databind.node.StringNode.valueOf(text), null, List.of(), null);
+    }
+
+    /** The message's text: the string content, or its text parts joined. Images and other parts have none. */
+    public String text() {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isString()) {
+            return content.stringValue();
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : content) {
+            if ("text".equals(part.path("type").asString(""))) {
+                text.append(part.path("text").asString(""));
+            }
+        }
+        return text.toString();
+    }
+
+    /** Whether every content part is text (so the message can be flattened to a string without loss). */
+    public boolean textOnly() {
+        if (content == null || !content.isArray()) {
+            return true;
+        }
+        for (JsonNode part : content) {
+            if (!"text".equals(part.path("type").asString(""))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A call of a function by the model. {@code arguments} is the JSON text the model produced. */
+    public record ToolCall(String id, String type, String name, String arguments) {
+    }
+}

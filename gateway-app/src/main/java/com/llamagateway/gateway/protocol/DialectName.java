@@ -1,0 +1,11 @@
+package com.llamagateway.gateway.protocol;
+
+/** The wire schemas the gateway speaks. Callers use v1 or azure-inference; deployments any of the three. */
+public enum DialectName {
+    /** Llama / OpenAI API: {@code /v1/chat/completions}, {@code /v1/completions}. */
+    V1,
+    /** Azure AI Model Inference API: {@code /chat/completions}, {@code /completions}, {@code /info}. */
+    AZURE_INFERENCE,
+    /** Azure ML managed online endpoint: {@code /score} with {@code input_data}. */
+    SCORE
+}

@@ -1,0 +1,111 @@
+package com.llamagateway.gateway.protocol;
+
+import org.springframework.http.HttpHeaders;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Llama / OpenAI {@code /v1} dialect. Every field of the Llama API's request tables is native; unknown
+ * fields pass through to the model, as OpenAI-compatible servers accept them. Streams follow OpenAI: usage only
+ * when {@code stream_options.include_usage} asked for it, in an extra chunk with no choices.
+ */
+public final class V1Codec implements CallerDialect, BackendDialect {
+
+    private static final Set<String> NATIVE = union(OpenAiShape.STRUCTURAL, OpenAiShape.PARAMETERS);
+
+    private final Json json;
+
+    public V1Codec(Json json) {
+        this.json = json;
+    }
+
+    static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
+
+    @Override
+    public DialectName name() {
+        return DialectName.V1;
+    }
+
+    @Override
+    public CanonicalRequest decodeRequest(Operation operation, JsonNode body, HttpHeaders headers) {
+        return OpenAiShape.readRequest(operation, body, NATIVE, OpenAiShape.ExtraPolicy.KEEP);
+    }
+
+    @Override
+    public ObjectNode encodeResponse(CanonicalResponse response) {
+        return OpenAiShape.writeResponse(json, response);
+    }
+
+    @Override
+    public StreamEncoder streamEncoder(CanonicalRequest request) {
+        return new V1StreamEncoder(request.includeUsage());
+    }
+
+    @Override
+    public ObjectNode encodeError(GatewayError error) {
+        return ErrorBodies.v1(json, error);
+    }
+
+    @Override
+    public BackendRequest encodeRequest(CanonicalRequest request, String model, String apiVersion) {
+        String path = request.operation() == Operation.CHAT ? "/v1/chat/completions" : "/v1/completions";
+        return new BackendRequest(path, Map.of(), OpenAiShape.writeRequest(json, request, model));
+    }
+
+    @Override
+    public CanonicalResponse decodeResponse(CanonicalRequest request, JsonNode body) {
+        return OpenAiShape.readResponse(request.operation(), body);
+    }
+
+    @Override
+    public boolean streams() {
+        return true;
+    }
+
+    @Override
+    public CanonicalChunk decodeChunk(CanonicalRequest request, JsonNode event) {
+        return OpenAiShape.readChunk(request.operation(), event);
+    }
+
+    /** Usage is withheld from content chunks and sent, if asked for, as a final chunk with {@code choices: []}. */
+    private final class V1StreamEncoder implements StreamEncoder {
+        private final boolean includeUsage;
+        private final ToolCallTracker tracker = new ToolCallTracker();
+        private CanonicalChunk last;
+        private Usage usage;
+
+        V1StreamEncoder(boolean includeUsage) {
+            this.includeUsage = includeUsage;
+        }
+
+        @Override
+        public List<ObjectNode> encode(CanonicalChunk chunk) {
+            if (chunk.usage() != null) {
+                usage = chunk.usage();
+            }
+            last = chunk;
+            if (chunk.choices().isEmpty()) {
+                return List.of();
+            }
+            return List.of(OpenAiShape.writeChunk(json, chunk, null, false, tracker));
+        }
+
+        @Override
+        public List<ObjectNode> finish() {
+            List<ObjectNode> events = new ArrayList<>();
+            if (includeUsage && usage != null && last != null) {
+                events.add(OpenAiShape.writeChunk(json, last.withChoices(List.of()), usage, false, tracker));
+            }
+            return events;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package com.llamagateway.gateway.routing;
+
+import com.llamagateway.gateway.config.GatewayProperties;
+import com.llamagateway.gateway.protocol.DialectName;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The deployments the gateway knows, and the pool of deployments behind each public model name. */
+public final class DeploymentCatalog {
+
+    private final Map<String, Deployment> deployments;
+    private final Map<String, List<Deployment>> pools;
+
+    public DeploymentCatalog(List<Deployment> deployments) {
+        Map<String, Deployment> byName = new LinkedHashMap<>();
+        Map<String, List<Deployment>> byModel = new LinkedHashMap<>();
+        for (Deployment deployment : deployments) {
+            byName.put(deployment.name(), deployment);
+            byModel.computeIfAbsent(deployment.model(), m -> new ArrayList<>()).add(deployment);
+        }
+        this.deployments = Collections.unmodifiableMap(byName);
+        Map<String, List<Deployment>> frozen = new LinkedHashMap<>();
+        byModel.forEach((model, pool) -> frozen.put(model, List.copyOf(pool)));
+        this.pools = Collections.unmodifiableMap(frozen);
+    }
+
+    /**
+     * Builds the catalog from {@code gateway.deployments}, failing start-up with the offending key when an entry
+     * is incomplete.
+     */
+    public static DeploymentCatalog from(GatewayProperties properties) {
+        List<Deployment> deployments = new ArrayList<>();
+        properties.deployments().forEach((name, d) -> {
+            String prefix = "gateway.deployments." + name + ".";
+            if (d.model() == null || d.model().isBlank()) {
+                throw new IllegalStateException(prefix + "model is required");
+            }
+            if (d.url() == null || d.url().getScheme() == null || d.url().getHost() == null) {
+                throw new IllegalStateException(prefix + "url must be an absolute http(s) URL");
+            }
+            if (d.apiKey() == null || d.apiKey().isBlank()) {
+                throw new IllegalStateException(prefix + "api-key is required (set it from the environment)");
+            }
+            DeploymentKind kind = d.kind() == null ? DeploymentKind.SERVERLESS : d.kind();
+            DialectName dialect = d.dialect() != null ? d.dialect() : kind == DeploymentKind.MANAGED_COMPUTE ? DialectName.SCORE : DialectName.V1;
+            URI url = dialect == DialectName.SCORE ? scoringUri(d.url()) : withoutTrailingSlash(d.url());
+            deployments.add(new Deployment(name, kind, url, d.apiKey(), d.model(), dialect, d.deploymentName(),
+                    d.apiVersion() != null ? d.apiVersion() : properties.upstream().apiVersion(),
+                    d.connectTimeout() != null ? d.connectTimeout() : properties.upstream().connectTimeout(),
+                    d.readTimeout() != null ? d.readTimeout() : properties.upstream().readTimeout()));
+        });
+        return new DeploymentCatalog(deployments);
+    }
+
+    private static URI withoutTrailingSlash(URI url) {
+        String text = url.toString();
+        return text.endsWith("/") ? URI.create(text.substring(0, text.length() - 1)) : url;
+    }
+
+    private static URI scoringUri(URI url) {
+        URI base = withoutTrailingSlash(url);
+        return base.getPath() != null && base.getPath().endsWith("/score") ? base : URI.create(base + "/score");
+    }
+
+    public List<Deployment> pool(String model) {
+        return pools.getOrDefault(model, List.of());
+    }
+
+    public Deployment deployment(String name) {
+        return deployments.get(name);
+    }
+
+    /** Public model names, in configuration order. */
+    public List<String> models() {
+        return List.copyOf(pools.keySet());
+    }
+
+    public List<Deployment> deployments() {
+        return List.copyOf(deployments.values());
+    }
+}

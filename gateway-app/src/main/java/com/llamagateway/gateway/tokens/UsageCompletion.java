@@ -1,0 +1,45 @@
+package com.llamagateway.gateway.tokens;
+
+import com.llamagateway.gateway.protocol.CanonicalRequest;
+import com.llamagateway.gateway.protocol.CanonicalResponse;
+import com.llamagateway.gateway.protocol.Usage;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Completes what a deployment left out of an answer: usage counted with the tokenizer when none was reported,
+ * and {@code stop} or {@code length} for choices without a finish reason.
+ */
+public final class UsageCompletion {
+
+    private final LlamaTokenCounter tokens;
+
+    public UsageCompletion(LlamaTokenCounter tokens) {
+        this.tokens = tokens;
+    }
+
+    public CanonicalResponse complete(CanonicalRequest request, CanonicalResponse response) {
+        List<CanonicalResponse.Choice> choices = new ArrayList<>(response.choices().size());
+        int completionTokens = 0;
+        boolean changed = false;
+        for (CanonicalResponse.Choice choice : response.choices()) {
+            int choiceTokens = tokens.count(choice.outputText());
+            completionTokens += choiceTokens;
+            if (choice.finishReason() == null) {
+                String finish = request.maxTokens() != null && choiceTokens >= request.maxTokens() ? "length" : "stop";
+                choice = new CanonicalResponse.Choice(choice.index(), choice.message(), choice.text(), finish, choice.logprobs());
+                changed = true;
+            }
+            choices.add(choice);
+        }
+        CanonicalResponse completed = changed ? new CanonicalResponse(response.operation(), response.id(), response.created(),
+                response.model(), choices, response.usage(), response.systemFingerprint()) : response;
+        return completed.usage() != null ? completed : completed.withUsage(Usage.of(tokens.prompt(request), completionTokens));
+    }
+
+    /** Usage of a stream that reported none, from what was streamed. */
+    public Usage ofStream(CanonicalRequest request, String streamedText) {
+        return Usage.of(tokens.prompt(request), tokens.count(streamedText));
+    }
+}

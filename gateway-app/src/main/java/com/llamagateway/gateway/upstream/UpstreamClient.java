@@ -1,0 +1,146 @@
+package com.llamagateway.gateway.upstream;
+
+import com.llamagateway.gateway.protocol.BackendRequest;
+import com.llamagateway.gateway.protocol.DialectName;
+import com.llamagateway.gateway.protocol.ErrorCode;
+import com.llamagateway.gateway.protocol.GatewayError;
+import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.routing.Deployment;
+import io.netty.channel.ChannelOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.ExchangeStrategies;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Calls deployments over HTTP: one Reactor Netty client per deployment (its own connect and read timeouts) on a
+ * shared connection pool. Adds the deployment's credentials, maps every failure to a {@link GatewayError}, and
+ * streams server-sent events without buffering them; cancelling a stream closes its connection.
+ */
+public final class UpstreamClient implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(UpstreamClient.class);
+    private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE = new ParameterizedTypeReference<>() {
+    };
+    public static final String REQUEST_ID_HEADER = "x-request-id";
+
+    private final Json json;
+    private final ExchangeStrategies strategies;
+    private final ConnectionProvider connections = ConnectionProvider.builder("deployments").maxConnections(1000)
+            .pendingAcquireMaxCount(-1).build();
+    private final Map<String, WebClient> clients = new ConcurrentHashMap<>();
+
+    public UpstreamClient(Json json, int maxResponseBytes) {
+        this.json = json;
+        this.strategies = ExchangeStrategies.builder().codecs(c -> c.defaultCodecs().maxInMemorySize(maxResponseBytes)).build();
+    }
+
+    /** A complete, non-streamed answer. */
+    public Mono<JsonNode> call(Deployment deployment, BackendRequest request, String requestId) {
+        return send(deployment, request, requestId, MediaType.APPLICATION_JSON)
+                .retrieve()
+                .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
+                .bodyToMono(String.class)
+                .switchIfEmpty(Mono.error(() -> unreadable(deployment, "an empty answer")))
+                .map(body -> parse(deployment, body))
+                .onErrorMap(e -> !(e instanceof GatewayError), e -> UpstreamFailures.map(deployment, e));
+    }
+
+    /**
+     * A streamed answer: the outer {@code Mono} completes once the deployment has answered 2xx with an event
+     * stream (so failures before the first event still get a proper HTTP status); the inner {@code Flux} emits
+     * each event's JSON as it arrives, up to {@code [DONE]}.
+     */
+    public Mono<Flux<JsonNode>> stream(Deployment deployment, BackendRequest request, String requestId) {
+        return send(deployment, request, requestId, MediaType.TEXT_EVENT_STREAM)
+                .retrieve()
+                .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
+                .toEntityFlux(SSE)
+                .map(entity -> {
+                    MediaType type = entity.getHeaders().getContentType();
+                    if (type == null || !MediaType.TEXT_EVENT_STREAM.isCompatibleWith(type)) {
+                        entity.getBody().subscribe().dispose();
+                        throw unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream");
+                    }
+                    return entity.getBody()
+                            .filter(event -> event.data() != null && !event.data().isBlank())
+                            .takeWhile(event -> !event.data().trim().equals("[DONE]"))
+                            .map(event -> parse(deployment, event.data()))
+                            .onErrorMap(e -> !(e instanceof GatewayError), e -> UpstreamFailures.map(deployment, e));
+                })
+                .onErrorMap(e -> !(e instanceof GatewayError), e -> UpstreamFailures.map(deployment, e));
+    }
+
+    private WebClient.RequestHeadersSpec<?> send(Deployment deployment, BackendRequest request, String requestId, MediaType accept) {
+        URI uri = URI.create(deployment.url() + request.path());
+        return client(deployment).post().uri(uri)
+                .headers(headers -> {
+                    headers.setContentType(MediaType.APPLICATION_JSON);
+                    headers.setAccept(java.util.List.of(accept));
+                    headers.setBearerAuth(deployment.apiKey());
+                    if (deployment.dialect() == DialectName.AZURE_INFERENCE) {
+                        headers.set("api-key", deployment.apiKey());
+                    }
+                    if (deployment.deploymentName() != null) {
+                        headers.set("azureml-model-deployment", deployment.deploymentName());
+                    }
+                    if (requestId != null) {
+                        headers.set(REQUEST_ID_HEADER, requestId);
+                    }
+                    request.headers().forEach(headers::set);
+                })
+                .bodyValue(json.write(request.body()));
+    }
+
+    private WebClient client(Deployment deployment) {
+        return clients.computeIfAbsent(deployment.name(), name -> {
+            HttpClient http = HttpClient.create(connections)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) deployment.connectTimeout().toMillis())
+                    .responseTimeout(deployment.readTimeout());
+            return WebClient.builder().clientConnector(new ReactorClientHttpConnector(http)).exchangeStrategies(strategies).build();
+        });
+    }
+
+    private JsonNode parse(Deployment deployment, String body) {
+        try {
+            return json.readUntrusted(body);
+        } catch (JacksonException e) {
+            throw unreadable(deployment, "invalid JSON");
+        }
+    }
+
+    private static GatewayError unreadable(Deployment deployment, String what) {
+        log.warn("Deployment {} returned {}", deployment.name(), what);
+        return new GatewayError(HttpStatus.BAD_GATEWAY, ErrorCode.UPSTREAM_ERROR, "The model's deployment returned " + what + ".", null, null);
+    }
+
+    private Mono<? extends Throwable> failure(Deployment deployment, ClientResponse response) {
+        HttpHeaders headers = response.headers().asHttpHeaders();
+        int status = response.statusCode().value();
+        return response.bodyToMono(String.class).defaultIfEmpty("")
+                .onErrorReturn("")
+                .map(body -> UpstreamFailures.fromStatus(deployment, status, headers, body, json));
+    }
+
+    @Override
+    public void close() {
+        connections.dispose();
+    }
+}

@@ -1,0 +1,105 @@
+package com.llamagateway.simulator;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ReactiveHttpOutputMessage;
+import org.springframework.web.reactive.function.BodyInserter;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** HTTP helpers shared by the simulated APIs. */
+final class SimulatorHttp {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private SimulatorHttp() {
+    }
+
+    static ObjectNode object() {
+        return JSON.createObjectNode();
+    }
+
+    static Mono<ServerResponse> json(HttpStatus status, JsonNode body) {
+        return json(status, body, null);
+    }
+
+    /** @param retryAfterSeconds sent as {@code retry-after} when not null */
+    static Mono<ServerResponse> json(HttpStatus status, JsonNode body, Long retryAfterSeconds) {
+        ServerResponse.BodyBuilder builder = ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON);
+        if (retryAfterSeconds != null) {
+            builder.header("retry-after", retryAfterSeconds.toString());
+        }
+        return builder.bodyValue(JSON.writeValueAsString(body));
+    }
+
+    /** Azure's error envelope: {@code {"error":{"code","message","status"}}}. */
+    static Mono<ServerResponse> azureError(int status, String code, String message) {
+        return azureError(status, code, message, null);
+    }
+
+    static Mono<ServerResponse> azureError(int status, String code, String message, Long retryAfterSeconds) {
+        ObjectNode body = object();
+        ObjectNode error = body.putObject("error");
+        error.put("code", code);
+        error.put("message", message);
+        error.put("status", status);
+        return json(HttpStatus.valueOf(status), body, retryAfterSeconds);
+    }
+
+    /** The Llama API's (OpenAI-compatible) error envelope: {@code {"error":{"message","type","param","code"}}}. */
+    static Mono<ServerResponse> llamaError(int status, String type, String param, String message) {
+        return llamaError(status, type, param, message, null);
+    }
+
+    static Mono<ServerResponse> llamaError(int status, String type, String param, String message, Long retryAfterSeconds) {
+        ObjectNode body = object();
+        ObjectNode error = body.putObject("error");
+        error.put("message", message);
+        error.put("type", type);
+        if (param == null) {
+            error.putNull("param");
+        } else {
+            error.put("param", param);
+        }
+        error.put("code", status);
+        return json(HttpStatus.valueOf(status), body, retryAfterSeconds);
+    }
+
+    /** Server-sent events, each frame flushed as soon as it is produced. */
+    static Mono<ServerResponse> eventStream(Flux<String> dataFrames) {
+        BodyInserter<Flux<String>, ReactiveHttpOutputMessage> inserter = (message, context) -> message.writeAndFlushWith(
+                dataFrames.map(data -> Mono.just(message.bufferFactory().wrap(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8)))));
+        return ServerResponse.ok().contentType(MediaType.TEXT_EVENT_STREAM).header(HttpHeaders.CACHE_CONTROL, "no-cache").body(inserter);
+    }
+
+    /** Bearer key, bare key in {@code Authorization} (as the Azure SDK sends it) or {@code api-key}. */
+    static boolean authorized(ServerRequest request, String apiKey) {
+        String apiKeyHeader = request.headers().firstHeader("api-key");
+        if (apiKey.equals(apiKeyHeader)) {
+            return true;
+        }
+        String authorization = request.headers().firstHeader(HttpHeaders.AUTHORIZATION);
+        if (authorization == null) {
+            return false;
+        }
+        String token = authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7).trim() : authorization.trim();
+        return apiKey.equals(token);
+    }
+
+    static Map<String, String> headers(ServerRequest request) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        request.headers().asHttpHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), String.join(",", values)));
+        return headers;
+    }
+}
