@@ -154,9 +154,11 @@ final class ServerlessApi {
             promptTokens = texts.stream().mapToInt(TokenCounter::textPrompt).sum();
         }
         Integer maxTokens = optionalInt(body, "max_tokens", 0);
-        if (maxTokens == null) {
-            maxTokens = api == Api.LLAMA ? LLAMA_DEFAULT_MAX_TOKENS : (chat ? null : MODEL_INFERENCE_DEFAULT_MAX_TOKENS);
-        }
+        if (maxTokens == null && api == Api.LLAMA) {
+            maxTokens = LLAMA_DEFAULT_MAX_TOKENS;
+        } else if (maxTokens == null && !chat) {
+            maxTokens = MODEL_INFERENCE_DEFAULT_MAX_TOKENS;
+        } // Model Inference chat without max_tokens: the model may use its whole context
         Integer n = extrasHonoured ? optionalInt(body, "n", 1) : null;
         Integer bestOf = extrasHonoured ? optionalInt(body, "best_of", 1) : null;
         boolean stream = body.path("stream").asBoolean(false);

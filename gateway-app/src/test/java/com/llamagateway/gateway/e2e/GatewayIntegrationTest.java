@@ -1,0 +1,45 @@
+package com.llamagateway.gateway.e2e;
+
+import com.llamagateway.simulator.LlamaSimulator;
+import org.junit.jupiter.api.AfterEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.web.reactive.server.WebTestClient;
+
+import java.time.Duration;
+
+/**
+ * A running gateway on a random port in its embedded default: simulated deployments in the same process, reached
+ * over real HTTP. All subclasses share one application context.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"gateway.upstream.read-timeout=3s", "gateway.request.max-body-size=256KB"})
+abstract class GatewayIntegrationTest {
+
+    static final String MODEL_V1 = "Meta-Llama-3.1-70B-Instruct";      // serverless, spoken to in v1
+    static final String MODEL_AZURE = "Meta-Llama-3.1-8B-Instruct";    // serverless, spoken to in azure-inference
+    static final String MODEL_SCORE = "Meta-Llama-3-8B-Instruct";      // managed compute, spoken to in score
+    static final String DEPLOYMENT_V1 = "llama31-70b-serverless";
+    static final String DEPLOYMENT_AZURE = "llama31-8b-serverless";
+    static final String DEPLOYMENT_SCORE = "llama3-8b-managed";
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    LlamaSimulator simulator;
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    WebTestClient http() {
+        return WebTestClient.bindToServer().baseUrl(baseUrl()).responseTimeout(Duration.ofSeconds(20)).build();
+    }
+
+    @AfterEach
+    void resetSimulator() {
+        simulator.reset();
+    }
+}
