@@ -13,7 +13,7 @@ import java.util.List;
  */
 final class TokenCounter {
 
-    private static final Encoding ENCODING = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+    private static final Encoding ENCODING = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
 
     /** {@code <|begin_of_text|>} plus the trailing {@code <|start_header_id|>assistant<|end_header_id|>\n\n}. */
     private static final int TEMPLATE_PRIMING = 1 + 4;

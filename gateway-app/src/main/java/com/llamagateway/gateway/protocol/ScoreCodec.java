@@ -140,7 +140,7 @@ public final class ScoreCodec implements BackendDialect {
                     ? new CanonicalResponse.Choice(i, ChatMessage.assistant(outputs.get(i)), null, finish, null)
                     : new CanonicalResponse.Choice(i, null, outputs.get(i), finish, null));
         }
-        return new CanonicalResponse(request.operation(), "", System.currentTimeMillis() / 1000, "", choices, null, null);
+        return new CanonicalResponse(request.operation(), "", 0, "", choices, null, null); // id and time: the gateway's
     }
 
     @Override

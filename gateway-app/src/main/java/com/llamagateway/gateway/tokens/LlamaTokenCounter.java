@@ -19,7 +19,7 @@ public final class LlamaTokenCounter {
     /** {@code <|start_header_id|>} role {@code <|end_header_id|>} {@code \n\n} … {@code <|eot_id|>}. */
     static final int CHAT_TOKENS_PER_MESSAGE = 5;
 
-    private final Encoding encoding = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+    private final Encoding encoding = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
 
     public int count(String text) {
         return text == null || text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
