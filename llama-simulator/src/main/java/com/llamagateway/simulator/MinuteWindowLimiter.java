@@ -17,6 +17,12 @@ final class MinuteWindowLimiter {
         this.clock = clock;
     }
 
+    synchronized void clear() {
+        windowStartMillis = 0;
+        requests = 0;
+        tokens = 0;
+    }
+
     /** @return 0 when admitted, else the seconds until the window resets */
     synchronized long tryAdmit(long requestsPerMinute, long tokensPerMinute, long requestTokens) {
         long now = clock.millis();

@@ -93,11 +93,12 @@ public final class SimulatedDeployment {
         return stats;
     }
 
-    /** Back to instant answers, no faults, no limits, zeroed statistics. */
+    /** Back to instant answers, no faults, no limits, zeroed statistics and counters. */
     public void reset() {
         behaviour = Behaviour.instant();
         requestsPerMinute = 0;
         tokensPerMinute = 0;
+        limiter.clear();
         faults.clear();
         stats.reset();
     }
