@@ -12,6 +12,9 @@ public final class SimulatorMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "simulator-logback.xml");
+        }
         int port = Integer.parseInt(option(args, "port", System.getenv().getOrDefault("SIMULATOR_PORT", "8090")));
         String host = option(args, "host", "127.0.0.1");
         String key = System.getenv().getOrDefault("SIMULATOR_API_KEY", "sim-key");

@@ -24,7 +24,8 @@ public record GatewayProperties(
         @DefaultValue Simulator simulator) {
 
     public GatewayProperties {
-        deployments = deployments == null ? Map.of() : Map.copyOf(deployments);
+        // configuration order is the pool's order of preference: keep it
+        deployments = deployments == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(deployments));
     }
 
     /**

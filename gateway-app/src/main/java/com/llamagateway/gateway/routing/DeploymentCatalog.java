@@ -46,6 +46,9 @@ public final class DeploymentCatalog {
             if (d.apiKey() == null || d.apiKey().isBlank()) {
                 throw new IllegalStateException(prefix + "api-key is required (set it from the environment)");
             }
+            if (d.apiKey().contains("${")) {
+                throw new IllegalStateException(prefix + "api-key refers to an environment variable that is not set: " + d.apiKey());
+            }
             DeploymentKind kind = d.kind() == null ? DeploymentKind.SERVERLESS : d.kind();
             DialectName dialect = d.dialect() != null ? d.dialect() : kind == DeploymentKind.MANAGED_COMPUTE ? DialectName.SCORE : DialectName.V1;
             URI url = dialect == DialectName.SCORE ? scoringUri(d.url()) : withoutTrailingSlash(d.url());
