@@ -124,7 +124,7 @@ public final class LlamaSimulator implements AutoCloseable {
                     throw new IllegalArgumentException("Duplicate simulated deployment " + deployment.name());
                 }
             }
-            return new LlamaSimulator(Map.copyOf(byName), host, port);
+            return new LlamaSimulator(java.util.Collections.unmodifiableMap(byName), host, port);
         }
     }
 }
