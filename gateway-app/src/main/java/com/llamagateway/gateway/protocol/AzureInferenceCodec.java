@@ -1,7 +1,6 @@
 package com.llamagateway.gateway.protocol;
 
 import org.springframework.http.HttpHeaders;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
@@ -16,17 +15,15 @@ import java.util.Set;
  * are extra parameters governed by the {@code extra-parameters} header: {@code error} (the default) refuses them,
  * {@code drop} ignores them, {@code pass-through} hands them to the model. Streams carry usage in their last chunk.
  */
-public final class AzureInferenceCodec implements CallerDialect, BackendDialect {
+public final class AzureInferenceCodec extends OpenAiShapedCodec {
 
     /** Body fields of the Model Inference spec (chat and completions); everything else is an extra parameter. */
     static final Set<String> NATIVE = Set.of("model", "messages", "prompt", "stream", "max_tokens", "stop", "tools",
             "tool_choice", "response_format", "temperature", "top_p", "presence_penalty", "frequency_penalty", "seed", "modalities");
     public static final String EXTRA_PARAMETERS = "extra-parameters";
 
-    private final Json json;
-
     public AzureInferenceCodec(Json json) {
-        this.json = json;
+        super(json, NATIVE);
     }
 
     @Override
@@ -35,8 +32,8 @@ public final class AzureInferenceCodec implements CallerDialect, BackendDialect 
     }
 
     @Override
-    public CanonicalRequest decodeRequest(Operation operation, JsonNode body, HttpHeaders headers) {
-        return OpenAiShape.readRequest(operation, body, NATIVE, extraPolicy(headers.getFirst(EXTRA_PARAMETERS)));
+    OpenAiShape.ExtraPolicy extraPolicy(HttpHeaders headers) {
+        return extraPolicy(headers.getFirst(EXTRA_PARAMETERS));
     }
 
     /** {@code allow} and {@code ignore} are the values of older documentation for pass-through and drop. */
@@ -60,11 +57,6 @@ public final class AzureInferenceCodec implements CallerDialect, BackendDialect 
     }
 
     @Override
-    public ObjectNode encodeResponse(CanonicalResponse response) {
-        return OpenAiShape.writeResponse(json, response);
-    }
-
-    @Override
     public StreamEncoder streamEncoder(CanonicalRequest request) {
         return new AzureStreamEncoder();
     }
@@ -81,21 +73,6 @@ public final class AzureInferenceCodec implements CallerDialect, BackendDialect 
         ObjectNode body = OpenAiShape.writeRequest(json, request, model);
         boolean extra = body.propertyNames().stream().anyMatch(name -> !NATIVE.contains(name));
         return new BackendRequest(path, extra ? Map.of(EXTRA_PARAMETERS, "pass-through") : Map.of(), body);
-    }
-
-    @Override
-    public CanonicalResponse decodeResponse(CanonicalRequest request, JsonNode body) {
-        return OpenAiShape.readResponse(request.operation(), body);
-    }
-
-    @Override
-    public boolean streams() {
-        return true;
-    }
-
-    @Override
-    public CanonicalChunk decodeChunk(CanonicalRequest request, JsonNode event) {
-        return OpenAiShape.readChunk(request.operation(), event);
     }
 
     /**

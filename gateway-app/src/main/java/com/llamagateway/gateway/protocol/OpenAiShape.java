@@ -449,12 +449,8 @@ public final class OpenAiShape {
     // ---------------------------------------------------------------- writing answers (to the caller)
 
     static ObjectNode writeResponse(Json json, CanonicalResponse response) {
-        ObjectNode body = json.object();
         boolean chat = response.operation() == Operation.CHAT;
-        body.put("id", response.id());
-        body.put("object", chat ? "chat.completion" : "text_completion");
-        body.put("created", response.created());
-        body.put("model", response.model());
+        ObjectNode body = envelope(json, response.id(), chat ? "chat.completion" : "text_completion", response.created(), response.model());
         ArrayNode choices = body.putArray("choices");
         for (CanonicalResponse.Choice choice : response.choices()) {
             ObjectNode c = choices.addObject();
@@ -480,6 +476,15 @@ public final class OpenAiShape {
         return body;
     }
 
+    private static ObjectNode envelope(Json json, String id, String object, long created, String model) {
+        ObjectNode body = json.object();
+        body.put("id", id);
+        body.put("object", object);
+        body.put("created", created);
+        body.put("model", model);
+        return body;
+    }
+
     static ObjectNode writeUsage(Json json, Usage usage) {
         ObjectNode node = json.object();
         node.put("prompt_tokens", usage.promptTokens());
@@ -494,12 +499,8 @@ public final class OpenAiShape {
      * Inference form (id on every fragment).
      */
     static ObjectNode writeChunk(Json json, CanonicalChunk chunk, Usage usage, boolean idOnEveryFragment, ToolCallTracker tracker) {
-        ObjectNode body = json.object();
         boolean chat = chunk.operation() == Operation.CHAT;
-        body.put("id", chunk.id());
-        body.put("object", chat ? "chat.completion.chunk" : "text_completion");
-        body.put("created", chunk.created());
-        body.put("model", chunk.model());
+        ObjectNode body = envelope(json, chunk.id(), chat ? "chat.completion.chunk" : "text_completion", chunk.created(), chunk.model());
         ArrayNode choices = body.putArray("choices");
         for (CanonicalChunk.Choice choice : chunk.choices()) {
             ObjectNode c = choices.addObject();

@@ -1,7 +1,6 @@
 package com.llamagateway.gateway.protocol;
 
 import org.springframework.http.HttpHeaders;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
@@ -14,14 +13,12 @@ import java.util.Set;
  * fields pass through to the model, as OpenAI-compatible servers accept them. Streams follow OpenAI: usage only
  * when {@code stream_options.include_usage} asked for it, in an extra chunk with no choices.
  */
-public final class V1Codec implements CallerDialect, BackendDialect {
+public final class V1Codec extends OpenAiShapedCodec {
 
     private static final Set<String> NATIVE = union(OpenAiShape.STRUCTURAL, OpenAiShape.PARAMETERS);
 
-    private final Json json;
-
     public V1Codec(Json json) {
-        this.json = json;
+        super(json, NATIVE);
     }
 
     static Set<String> union(Set<String> a, Set<String> b) {
@@ -35,14 +32,10 @@ public final class V1Codec implements CallerDialect, BackendDialect {
         return DialectName.V1;
     }
 
+    /** Unknown fields go to the model, as OpenAI-compatible servers take them. */
     @Override
-    public CanonicalRequest decodeRequest(Operation operation, JsonNode body, HttpHeaders headers) {
-        return OpenAiShape.readRequest(operation, body, NATIVE, OpenAiShape.ExtraPolicy.KEEP);
-    }
-
-    @Override
-    public ObjectNode encodeResponse(CanonicalResponse response) {
-        return OpenAiShape.writeResponse(json, response);
+    OpenAiShape.ExtraPolicy extraPolicy(HttpHeaders headers) {
+        return OpenAiShape.ExtraPolicy.KEEP;
     }
 
     @Override
@@ -59,21 +52,6 @@ public final class V1Codec implements CallerDialect, BackendDialect {
     public BackendRequest encodeRequest(CanonicalRequest request, String model, String apiVersion) {
         String path = request.operation() == Operation.CHAT ? "/v1/chat/completions" : "/v1/completions";
         return new BackendRequest(path, Map.of(), OpenAiShape.writeRequest(json, request, model));
-    }
-
-    @Override
-    public CanonicalResponse decodeResponse(CanonicalRequest request, JsonNode body) {
-        return OpenAiShape.readResponse(request.operation(), body);
-    }
-
-    @Override
-    public boolean streams() {
-        return true;
-    }
-
-    @Override
-    public CanonicalChunk decodeChunk(CanonicalRequest request, JsonNode event) {
-        return OpenAiShape.readChunk(request.operation(), event);
     }
 
     /** Usage is withheld from content chunks and sent, if asked for, as a final chunk with {@code choices: []}. */
