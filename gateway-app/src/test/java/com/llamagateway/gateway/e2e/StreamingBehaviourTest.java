@@ -65,16 +65,21 @@ class StreamingBehaviourTest extends GatewayIntegrationTest {
                 .block(Duration.ofSeconds(10));
         assertThat(received).hasSize(3);
 
-        Stats stats = simulator.deployment(DEPLOYMENT_V1).stats();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (stats.streamsCancelled() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Stats stats = awaitCancelledStream(DEPLOYMENT_V1);
         assertThat(stats.streamsCancelled()).isEqualTo(1);
         assertThat(stats.streamsCompleted()).isZero();
         long streamedAtCancel = stats.tokensStreamed();
         Thread.sleep(600);
         assertThat(stats.tokensStreamed()).as("the deployment stopped producing").isEqualTo(streamedAtCancel).isLessThan(10);
+    }
+
+    private Stats awaitCancelledStream(String deployment) throws InterruptedException {
+        Stats stats = simulator.deployment(deployment).stats();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (stats.streamsCancelled() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return stats;
     }
 
     @ParameterizedTest
@@ -91,12 +96,13 @@ class StreamingBehaviourTest extends GatewayIntegrationTest {
     }
 
     @Test
-    void aDeploymentThatFallsSilentMidStreamEndsTheStreamWithATimeout() {
+    void aDeploymentThatFallsSilentMidStreamEndsTheStreamWithATimeout() throws InterruptedException {
         simulator.deployment(DEPLOYMENT_V1).behaviour(Behaviour.instant().withTokenDelay(Duration.ofSeconds(5)));
         List<String> data = stream("/v1/chat/completions", MODEL_V1, 3).map(ServerSentEvent::data).collectList().block(Duration.ofSeconds(15));
 
         assertThat(data).hasSize(2); // the role chunk, then the error after 3 s of silence
         assertThat(JSON.readTree(data.get(1)).get("error").get("code").asString()).isEqualTo("upstream_timeout");
+        assertThat(awaitCancelledStream(DEPLOYMENT_V1).streamsCancelled()).as("the silent request is given up").isEqualTo(1);
     }
 
     @Test
