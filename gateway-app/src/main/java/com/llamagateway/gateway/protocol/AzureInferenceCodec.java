@@ -91,7 +91,7 @@ public final class AzureInferenceCodec extends OpenAiShapedCodec {
                 usage = chunk.usage();
             }
             last = chunk;
-            if (chunk.choices().isEmpty()) {
+            if (!chunk.hasContent()) {
                 return List.of();
             }
             List<ObjectNode> events = new ArrayList<>(2);

@@ -3,6 +3,7 @@ package com.llamagateway.gateway.protocol;
 import tools.jackson.databind.JsonNode;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * One message of a chat.
@@ -13,11 +14,18 @@ import java.util.List;
  * @param name       optional participant name
  * @param toolCalls  the tool calls of an assistant message, empty if none
  * @param toolCallId the call a tool message answers
+ * @param extras     fields of the message the model above does not name (e.g. {@code refusal}, {@code reasoning_content}), as sent
  */
-public record ChatMessage(String role, JsonNode content, String name, List<ToolCall> toolCalls, String toolCallId) {
+public record ChatMessage(String role, JsonNode content, String name, List<ToolCall> toolCalls, String toolCallId,
+                          Map<String, JsonNode> extras) {
 
     public ChatMessage {
         toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+        extras = Extras.copy(extras);
+    }
+
+    public ChatMessage(String role, JsonNode content, String name, List<ToolCall> toolCalls, String toolCallId) {
+        this(role, content, name, toolCalls, toolCallId, Map.of());
     }
 
     public static ChatMessage assistant(String text) {

@@ -26,6 +26,11 @@ public final class OpenAiShape {
             "best_of", "logprobs", "top_logprobs", "ignore_eos", "use_beam_search", "stop_token_ids", "skip_special_tokens",
             "logit_bias", "user", "modalities", "parallel_tool_calls", "echo", "suffix");
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
+    /** Fields the canonical model names at each level; the others travel along as extras. */
+    private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "name", "tool_calls", "tool_call_id");
+    private static final Set<String> ANSWER_FIELDS = Set.of("id", "object", "created", "model", "choices", "usage", "system_fingerprint");
+    private static final Set<String> CHOICE_FIELDS = Set.of("index", "message", "delta", "text", "finish_reason", "logprobs");
+    private static final Set<String> DELTA_FIELDS = Set.of("role", "content", "tool_calls");
 
     private OpenAiShape() {
     }
@@ -222,7 +227,7 @@ public final class OpenAiShape {
         JsonNode name = message.get("name");
         return new ChatMessage(role.stringValue(), content == null || content.isNull() ? null : content,
                 name != null && name.isString() ? name.stringValue() : null, toolCalls,
-                toolCallId != null && toolCallId.isString() ? toolCallId.stringValue() : null);
+                toolCallId != null && toolCallId.isString() ? toolCallId.stringValue() : null, Extras.of(message, MESSAGE_FIELDS));
     }
 
     private static JsonNode readPrompt(JsonNode prompt) {
@@ -367,6 +372,7 @@ public final class OpenAiShape {
         if (message.toolCallId() != null) {
             node.put("tool_call_id", message.toolCallId());
         }
+        Extras.write(node, message.extras());
         return node;
     }
 
@@ -384,13 +390,16 @@ public final class OpenAiShape {
             String finish = choice.path("finish_reason").asString(null);
             if (operation == Operation.CHAT) {
                 JsonNode message = choice.path("message");
-                choices.add(new CanonicalResponse.Choice(index, readAnswerMessage(message), null, finish, logprobs));
+                choices.add(new CanonicalResponse.Choice(index, readAnswerMessage(message), null, finish, logprobs,
+                        Extras.of(choice, CHOICE_FIELDS)));
             } else {
-                choices.add(new CanonicalResponse.Choice(index, null, choice.path("text").asString(""), finish, logprobs));
+                choices.add(new CanonicalResponse.Choice(index, null, choice.path("text").asString(""), finish, logprobs,
+                        Extras.of(choice, CHOICE_FIELDS)));
             }
         }
         return new CanonicalResponse(operation, body.path("id").asString(""), body.path("created").asLong(0),
-                body.path("model").asString(""), choices, readUsage(body.get("usage")), body.path("system_fingerprint").asString(null));
+                body.path("model").asString(""), choices, readUsage(body.get("usage")), body.path("system_fingerprint").asString(null),
+                Extras.of(body, ANSWER_FIELDS));
     }
 
     private static ChatMessage readAnswerMessage(JsonNode message) {
@@ -404,7 +413,7 @@ public final class OpenAiShape {
         }
         JsonNode content = message.get("content");
         return new ChatMessage(message.path("role").asString("assistant"), content == null || content.isNull() ? null : content,
-                null, calls, null);
+                null, calls, null, Extras.of(message, MESSAGE_FIELDS));
     }
 
     static Usage readUsage(JsonNode usage) {
@@ -437,13 +446,15 @@ public final class OpenAiShape {
                             call.path("function").path("name").asString(null), call.path("function").path("arguments").asString(null)));
                 }
                 choices.add(new CanonicalChunk.Choice(index, new CanonicalChunk.Delta(delta.path("role").asString(null),
-                        delta.path("content").asString(null), calls), null, finish, logprobs));
+                        delta.path("content").asString(null), calls, Extras.of(delta, DELTA_FIELDS)), null, finish, logprobs,
+                        Extras.of(choice, CHOICE_FIELDS)));
             } else {
-                choices.add(new CanonicalChunk.Choice(index, null, choice.path("text").asString(""), finish, logprobs));
+                choices.add(new CanonicalChunk.Choice(index, null, choice.path("text").asString(""), finish, logprobs,
+                        Extras.of(choice, CHOICE_FIELDS)));
             }
         }
         return new CanonicalChunk(operation, chunk.path("id").asString(""), chunk.path("created").asLong(0),
-                chunk.path("model").asString(""), choices, readUsage(chunk.get("usage")));
+                chunk.path("model").asString(""), choices, readUsage(chunk.get("usage")), Extras.of(chunk, ANSWER_FIELDS));
     }
 
     // ---------------------------------------------------------------- writing answers (to the caller)
@@ -466,6 +477,7 @@ public final class OpenAiShape {
             }
             c.put("finish_reason", choice.finishReason());
             c.set("logprobs", choice.logprobs());
+            Extras.write(c, choice.extras());
         }
         if (response.usage() != null) {
             body.set("usage", writeUsage(json, response.usage()));
@@ -473,6 +485,7 @@ public final class OpenAiShape {
         if (response.systemFingerprint() != null) {
             body.put("system_fingerprint", response.systemFingerprint());
         }
+        Extras.write(body, response.extras());
         return body;
     }
 
@@ -533,15 +546,18 @@ public final class OpenAiShape {
                         function.put("arguments", fragment.arguments() == null ? "" : fragment.arguments());
                     }
                 }
+                Extras.write(delta, d.extras());
             } else {
                 c.put("text", choice.text());
             }
             c.put("finish_reason", choice.finishReason());
             c.set("logprobs", choice.logprobs());
+            Extras.write(c, choice.extras());
         }
         if (usage != null) {
             body.set("usage", writeUsage(json, usage));
         }
+        Extras.write(body, chunk.extras());
         return body;
     }
 

@@ -71,7 +71,7 @@ public final class V1Codec extends OpenAiShapedCodec {
                 usage = chunk.usage();
             }
             last = chunk;
-            if (chunk.choices().isEmpty()) {
+            if (!chunk.hasContent()) {
                 return List.of();
             }
             return List.of(OpenAiShape.writeChunk(json, chunk, null, false, tracker));

@@ -27,14 +27,12 @@ public final class UsageCompletion {
             int choiceTokens = tokens.count(choice.outputText());
             completionTokens += choiceTokens;
             if (choice.finishReason() == null) {
-                String finish = request.maxTokens() != null && choiceTokens >= request.maxTokens() ? "length" : "stop";
-                choice = new CanonicalResponse.Choice(choice.index(), choice.message(), choice.text(), finish, choice.logprobs());
+                choice = choice.withFinishReason(request.maxTokens() != null && choiceTokens >= request.maxTokens() ? "length" : "stop");
                 changed = true;
             }
             choices.add(choice);
         }
-        CanonicalResponse completed = changed ? new CanonicalResponse(response.operation(), response.id(), response.created(),
-                response.model(), choices, response.usage(), response.systemFingerprint()) : response;
+        CanonicalResponse completed = changed ? response.withChoices(choices) : response;
         return completed.usage() != null ? completed : completed.withUsage(Usage.of(tokens.prompt(request), completionTokens));
     }
 

@@ -188,6 +188,31 @@ class GoldenCodecTest {
     }
 
     @Test
+    void contentFilterAnnotationsAndOtherUnnamedFieldsSurviveTranslation() {
+        CanonicalRequest request = v1.decodeRequest(Operation.CHAT, seed("llama-chat-request.json"), new HttpHeaders());
+        CanonicalResponse response = azure.decodeResponse(request, seed("azure-chat-response-with-annotations.json"));
+        ObjectNode answer = v1.encodeResponse(response);
+        assertMatches("azure-chat-response-with-annotations.to-v1-caller.json", answer);
+        assertThat(answer.get("prompt_filter_results").get(0).get("prompt_index").asInt()).isZero();
+        assertThat(answer.at("/choices/0/content_filter_results/protected_material_code/detected").asBoolean()).isTrue();
+        assertThat(answer.at("/choices/0/message").has("refusal")).isTrue();
+
+        List<ObjectNode> events = stream(v1, azure, true, "azure-chat-stream-with-annotations.sse");
+        assertEventsMatch("azure-chat-stream-with-annotations.to-v1-caller.sse", events);
+        assertThat(events.get(0).get("prompt_filter_results")).hasSize(1);
+        assertThat(events.get(0).get("choices")).isEmpty();
+        assertThat(events.get(2).at("/choices/0/content_filter_results/protected_material_text/filtered").asBoolean()).isTrue();
+    }
+
+    @Test
+    void unnamedMessageFieldsOfARequestReachTheDeployment() {
+        ObjectNode body = (ObjectNode) seed("llama-chat-request.json");
+        ((ObjectNode) body.get("messages").get(1)).put("reasoning_content", "think first");
+        CanonicalRequest request = v1.decodeRequest(Operation.CHAT, body, new HttpHeaders());
+        assertThat(v1.encodeRequest(request, MODEL, API_VERSION).body().at("/messages/1/reasoning_content").asString()).isEqualTo("think first");
+    }
+
+    @Test
     void scoreAnswersToBothCallerDialects() {
         CanonicalRequest chat = v1.decodeRequest(Operation.CHAT, seed("v1-chat-request-for-score.json"), new HttpHeaders());
         CanonicalResponse answer = usage.complete(chat, score.decodeResponse(chat, seed("score-chat-response.json")))
