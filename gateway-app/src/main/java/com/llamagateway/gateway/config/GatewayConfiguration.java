@@ -70,15 +70,13 @@ public class GatewayConfiguration {
 
     @Bean
     DeploymentCatalog deploymentCatalog(GatewayProperties properties, ObjectProvider<LlamaSimulator> simulator) {
-        if (EmbeddedSimulator.enabled(properties)) {
-            LlamaSimulator sim = simulator.getObject();
-            log.info("Embedded default: no gateway.deployments configured, serving simulated deployments on port {}", sim.port());
-            DeploymentCatalog catalog = DeploymentCatalog.from(properties);
-            java.util.List<com.llamagateway.gateway.routing.Deployment> all = new java.util.ArrayList<>(catalog.deployments());
-            all.addAll(EmbeddedSimulator.catalog(sim, properties));
-            return new DeploymentCatalog(all);
+        DeploymentCatalog configured = DeploymentCatalog.from(properties);
+        if (!EmbeddedSimulator.enabled(properties)) {
+            return configured;
         }
-        return DeploymentCatalog.from(properties);
+        LlamaSimulator sim = simulator.getObject();
+        log.info("Serving simulated deployments in this process on port {}", sim.port());
+        return configured.plus(EmbeddedSimulator.catalog(sim, properties));
     }
 
     @Bean

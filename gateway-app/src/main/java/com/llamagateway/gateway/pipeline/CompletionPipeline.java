@@ -96,12 +96,9 @@ public final class CompletionPipeline {
         CanonicalRequest request = exchange.request();
         CallerDialect caller = exchange.inbound().caller();
         StreamEncoder encoder = caller.streamEncoder(request);
-        StreamTally tally = new StreamTally();
-        String streamId = OpenAiShape.newId(request.operation());
-        long created = now();
+        StreamTally tally = new StreamTally(OpenAiShape.newId(request.operation()), now(), request.model());
         return chunks
-                .map(chunk -> chunk.identified(streamId, created, request.model()))
-                .doOnNext(tally::add)
+                .map(tally::add)
                 .concatWith(Mono.fromSupplier(() -> tally.usageChunkIfMissing(usage, request)))                     // settle
                 .concatMapIterable(encoder::encode)                                                                     // encode
                 .concatWith(Flux.defer(() -> Flux.fromIterable(encoder.finish())))

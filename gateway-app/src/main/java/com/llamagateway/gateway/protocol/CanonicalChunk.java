@@ -37,10 +37,9 @@ public record CanonicalChunk(Operation operation, String id, long created, Strin
         return !choices.isEmpty() || !extras.isEmpty();
     }
 
-    /** This chunk under the stream's id, creation time and public model name (a backend's own are kept if set). */
+    /** This chunk under the stream's id, creation time and public model name. */
     public CanonicalChunk identified(String streamId, long streamCreated, String publicModel) {
-        return new CanonicalChunk(operation, id.isEmpty() ? streamId : id, created > 0 ? created : streamCreated, publicModel, choices, usage,
-                extras);
+        return new CanonicalChunk(operation, streamId, streamCreated, publicModel, choices, usage, extras);
     }
 
     /**

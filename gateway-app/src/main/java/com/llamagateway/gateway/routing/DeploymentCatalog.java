@@ -70,6 +70,13 @@ public final class DeploymentCatalog {
         return base.getPath() != null && base.getPath().endsWith("/score") ? base : URI.create(base + "/score");
     }
 
+    /** This catalog with more deployments after its own. */
+    public DeploymentCatalog plus(List<Deployment> more) {
+        List<Deployment> all = new ArrayList<>(deployments.values());
+        all.addAll(more);
+        return new DeploymentCatalog(all);
+    }
+
     public List<Deployment> pool(String model) {
         return pools.getOrDefault(model, List.of());
     }

@@ -48,8 +48,9 @@ public final class ModelRouter {
         if (pinned != null) {
             return new Route(pinned.model(), List.of(pinned));
         }
+        String shown = wanted.length() > 200 ? wanted.substring(0, 200) + "…" : wanted;
         throw new GatewayError(HttpStatus.NOT_FOUND, ErrorCode.MODEL_NOT_FOUND,
-                "The model '" + wanted + "' does not exist or is not served by this gateway.", "model", null);
+                "The model '" + shown + "' does not exist or is not served by this gateway.", "model", null);
     }
 
     public DeploymentCatalog catalog() {
