@@ -34,8 +34,8 @@ public final class CompletionHandler {
 
     public Mono<ServerResponse> handle(ServerRequest request, CallerDialect caller, Operation operation) {
         String requestId = RequestIdFilter.of(request.exchange());
-        return bodies.read(request)
-                .flatMap(body -> pipeline.handle(new Inbound(requestId, caller, operation, body, request.headers().asHttpHeaders())))
+        return Callers.team(request).flatMap(team -> bodies.read(request)
+                        .flatMap(body -> pipeline.handle(new Inbound(requestId, team, caller, operation, body, request.headers().asHttpHeaders()))))
                 .flatMap(this::render)
                 .onErrorResume(error -> errors.render(caller, error, requestId));
     }

@@ -4,6 +4,7 @@ import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.security.AdminProblems;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -41,6 +42,11 @@ public final class FallbackErrorHandler implements WebExceptionHandler, Ordered 
         String path = exchange.getRequest().getPath().pathWithinApplication().value();
         if (path.startsWith("/actuator")) {
             return Mono.error(ex);
+        }
+        if (path.startsWith("/admin/")) {
+            GatewayError error = ex instanceof ResponseStatusException rse ? fromStatus(rse.getStatusCode(), exchange)
+                    : errors.toGatewayError(ex, RequestIdFilter.of(exchange));
+            return AdminProblems.write(exchange, json, error.status(), error.code(), error.getMessage());
         }
         CallerDialect caller = path.startsWith("/v1/") || path.equals("/v1") ? v1 : azure;
         GatewayError error = ex instanceof ResponseStatusException rse ? fromStatus(rse.getStatusCode(), exchange)

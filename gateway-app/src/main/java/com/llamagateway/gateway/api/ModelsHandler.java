@@ -1,5 +1,6 @@
 package com.llamagateway.gateway.api;
 
+import com.llamagateway.gateway.pipeline.ModelPermission;
 import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.routing.ModelRouter;
@@ -24,19 +25,28 @@ public final class ModelsHandler {
         this.json = json;
     }
 
+    /** The models the caller's team may use. */
     public Mono<ServerResponse> list(ServerRequest request) {
-        ObjectNode body = json.object();
-        body.put("object", "list");
-        ArrayNode data = body.putArray("data");
-        for (String model : router.catalog().models()) {
-            data.addObject().put("id", model).put("object", "model").put("created", startedAt).put("owned_by", "Meta");
-        }
-        return ok(body);
+        return Callers.team(request).flatMap(team -> {
+            ObjectNode body = json.object();
+            body.put("object", "list");
+            ArrayNode data = body.putArray("data");
+            for (String model : router.catalog().models()) {
+                if (team.mayUse(model)) {
+                    data.addObject().put("id", model).put("object", "model").put("created", startedAt).put("owned_by", "Meta");
+                }
+            }
+            return ok(body);
+        });
     }
 
     /** The model is the {@code model} query parameter, the {@code azureml-model-deployment} header, or the only one. */
     public Mono<ServerResponse> info(ServerRequest request, CallerDialect caller) {
-        return Mono.fromCallable(() -> router.route(request.queryParam("model").orElse(null), caller.modelHint(request.headers().asHttpHeaders())))
+        return Callers.team(request).map(team -> {
+                    ModelRouter.Route route = router.route(request.queryParam("model").orElse(null), caller.modelHint(request.headers().asHttpHeaders()));
+                    ModelPermission.check(team, route.model());
+                    return route;
+                })
                 .flatMap(route -> {
                     ObjectNode body = json.object();
                     body.put("model_name", route.model());

@@ -15,13 +15,17 @@ import java.util.Map;
  *
  * @param deployments the catalog: deployment name → where it is and which model it serves; empty means the
  *                    embedded default (simulated deployments in this process)
+ * @param dataDir     where the embedded default keeps its H2 database and generated admin token
  */
 @ConfigurationProperties("gateway")
 public record GatewayProperties(
         Map<String, Deployment> deployments,
+        @DefaultValue("./data") String dataDir,
         @DefaultValue Request request,
         @DefaultValue Upstream upstream,
-        @DefaultValue Simulator simulator) {
+        @DefaultValue Simulator simulator,
+        @DefaultValue Admin admin,
+        @DefaultValue Keys keys) {
 
     public GatewayProperties {
         // configuration order is the pool's order of preference: keep it
@@ -65,6 +69,23 @@ public record GatewayProperties(
      */
     public record Upstream(@DefaultValue("5s") Duration connectTimeout, @DefaultValue("120s") Duration readTimeout,
                            @DefaultValue("10MB") DataSize maxResponseSize, @DefaultValue("2024-05-01-preview") String apiVersion) {
+    }
+
+    /**
+     * The admin API where no identity provider is configured.
+     *
+     * @param token the bootstrap admin token ({@code GATEWAY_ADMIN_TOKEN}); unset: generated into {@code <data-dir>/admin-token}
+     */
+    public record Admin(String token) {
+    }
+
+    /**
+     * Team keys.
+     *
+     * @param cacheTime             how long a key lookup is reused: the longest a key revoked on another replica still works
+     * @param lastUsedFlushInterval how often keys' last-used times are written
+     */
+    public record Keys(@DefaultValue("1s") Duration cacheTime, @DefaultValue("15s") Duration lastUsedFlushInterval) {
     }
 
     /**

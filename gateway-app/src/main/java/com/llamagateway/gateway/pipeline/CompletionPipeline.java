@@ -28,7 +28,7 @@ import java.util.Map;
 /**
  * The path of a completion request, one stage after the other:
  * <pre>
- * decode (caller dialect → canonical) → route (model → pool → deployment) → admit → screen in
+ * decode (caller dialect → canonical) → route (model → pool → deployment, if the team may use it) → admit → screen in
  *   → encode for the deployment → call upstream → settle usage → screen out → encode (caller dialect)
  * </pre>
  * Admission (quotas) and screening (content safety) are the stages still to come; they take the same
@@ -62,6 +62,7 @@ public final class CompletionPipeline {
             CallerDialect caller = inbound.caller();
             CanonicalRequest decoded = caller.decodeRequest(inbound.operation(), inbound.body(), inbound.headers()); // decode
             ModelRouter.Route route = router.route(decoded.model(), caller.modelHint(inbound.headers()));            // route
+            ModelPermission.check(inbound.team(), route.model());
             Deployment deployment = route.first();
             return new Exchange(inbound, decoded.withModel(route.model()), deployment, backends.get(deployment.dialect()));
         }).flatMap(exchange -> {

@@ -2,6 +2,7 @@ package com.llamagateway.gateway.pipeline;
 
 import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.Operation;
+import com.llamagateway.gateway.team.CallerTeam;
 import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.JsonNode;
 
@@ -9,7 +10,8 @@ import tools.jackson.databind.JsonNode;
  * A request as it arrives at the pipeline: parsed (bounded) but not yet understood.
  *
  * @param requestId the {@code x-request-id} of the exchange
+ * @param team      the team the request was authenticated as
  * @param caller    the dialect the client speaks
  */
-public record Inbound(String requestId, CallerDialect caller, Operation operation, JsonNode body, HttpHeaders headers) {
+public record Inbound(String requestId, CallerTeam team, CallerDialect caller, Operation operation, JsonNode body, HttpHeaders headers) {
 }

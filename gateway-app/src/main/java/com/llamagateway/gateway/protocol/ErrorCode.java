@@ -20,6 +20,8 @@ public final class ErrorCode {
     public static final String UPSTREAM_UNAVAILABLE = "upstream_unavailable";
     public static final String UPSTREAM_TIMEOUT = "upstream_timeout";
     public static final String INTERNAL_ERROR = "internal_error";
+    public static final String INVALID_API_KEY = "invalid_api_key";
+    public static final String MODEL_NOT_ALLOWED = "model_not_allowed";
 
     private ErrorCode() {
     }

@@ -1,5 +1,7 @@
 package com.llamagateway.gateway.e2e;
 
+import com.llamagateway.gateway.support.TestTeams;
+import com.llamagateway.gateway.team.TeamService;
 import com.llamagateway.simulator.LlamaSimulator;
 import org.junit.jupiter.api.AfterEach;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -14,8 +16,16 @@ import java.time.Duration;
  * over real HTTP. All subclasses share one application context.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"gateway.upstream.read-timeout=3s", "gateway.request.max-body-size=256KB"})
+        properties = {"gateway.upstream.read-timeout=3s", "gateway.request.max-body-size=256KB",
+                "spring.r2dbc.url=r2dbc:h2:mem:///gateway-it?options=DB_CLOSE_DELAY=-1",
+                "spring.flyway.url=jdbc:h2:mem:gateway-it;DB_CLOSE_DELAY=-1",
+                "gateway.admin.token=" + GatewayIntegrationTest.ADMIN_TOKEN,
+                "gateway.data-dir=target/test-data"})
 abstract class GatewayIntegrationTest {
+
+    static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
+    /** A key of a team that may use every model, made once for all tests of the shared context. */
+    private static String teamKey;
 
     static final String MODEL_V1 = "Meta-Llama-3.1-70B-Instruct";      // serverless, spoken to in v1
     static final String MODEL_AZURE = "Meta-Llama-3.1-8B-Instruct";    // serverless, spoken to in azure-inference
@@ -30,11 +40,26 @@ abstract class GatewayIntegrationTest {
     @Autowired
     LlamaSimulator simulator;
 
+    @Autowired
+    TeamService teams;
+
     String baseUrl() {
         return "http://127.0.0.1:" + port;
     }
 
+    synchronized String teamKey() {
+        if (teamKey == null) {
+            teamKey = TestTeams.newKey(teams);
+        }
+        return teamKey;
+    }
+
+    /** A client that presents the team key. */
     WebTestClient http() {
+        return anonymousHttp().mutate().defaultHeader("Authorization", "Bearer " + teamKey()).build();
+    }
+
+    WebTestClient anonymousHttp() {
         return WebTestClient.bindToServer().baseUrl(baseUrl()).responseTimeout(Duration.ofSeconds(20)).build();
     }
 

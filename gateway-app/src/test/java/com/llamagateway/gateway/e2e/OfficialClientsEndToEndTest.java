@@ -57,13 +57,13 @@ class OfficialClientsEndToEndTest extends GatewayIntegrationTest {
     }
 
     private OpenAIClient openAi() {
-        return OpenAIOkHttpClient.builder().baseUrl(baseUrl() + "/v1").apiKey("team-key").maxRetries(0)
+        return OpenAIOkHttpClient.builder().baseUrl(baseUrl() + "/v1").apiKey(teamKey()).maxRetries(0)
                 .timeout(Duration.ofSeconds(20)).build();
     }
 
     /** No key credential over plain HTTP (the client refuses it): the key goes in an {@code api-key} header. */
     private ChatCompletionsClient azure(String modelHeader) {
-        HttpHeaders headers = new HttpHeaders().set(HttpHeaderName.fromString("api-key"), "team-key");
+        HttpHeaders headers = new HttpHeaders().set(HttpHeaderName.fromString("api-key"), teamKey());
         if (modelHeader != null) {
             headers.set(HttpHeaderName.fromString("azureml-model-deployment"), modelHeader);
         }

@@ -30,6 +30,7 @@ class StreamingBehaviourTest extends GatewayIntegrationTest {
         String body = "{\"model\":\"" + model + "\",\"stream\":true,\"max_tokens\":" + maxTokens
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me about llamas.\"}]}";
         return WebClient.create(baseUrl()).post().uri(path).contentType(MediaType.APPLICATION_JSON).bodyValue(body)
+                .header("Authorization", "Bearer " + teamKey())
                 .retrieve().bodyToFlux(SSE);
     }
 

@@ -31,7 +31,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The gateway serving HTTPS from a Spring Boot SSL bundle, called by the official clients the way real users
  * configure them: the Azure client with a key credential (which it sends only over HTTPS).
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "spring.r2dbc.url=r2dbc:h2:mem:///gateway-tls?options=DB_CLOSE_DELAY=-1",
+        "spring.flyway.url=jdbc:h2:mem:gateway-tls;DB_CLOSE_DELAY=-1",
+        "gateway.admin.token=test-admin-token-0123456789abcdef", "gateway.data-dir=target/test-data"})
 class TlsEndToEndTest {
 
     private static final String PASSWORD = "test-only";
@@ -39,6 +42,9 @@ class TlsEndToEndTest {
 
     @LocalServerPort
     int port;
+
+    @org.springframework.beans.factory.annotation.Autowired
+    com.llamagateway.gateway.team.TeamService teams;
 
     /** A throwaway self-signed certificate for 127.0.0.1, made with the JDK's keytool. */
     @DynamicPropertySource
@@ -73,7 +79,7 @@ class TlsEndToEndTest {
         tls.init(null, trustingTheGateway().getTrustManagers(), null);
         ChatCompletions completions = new ChatCompletionsClientBuilder()
                 .endpoint("https://127.0.0.1:" + port)
-                .credential(new AzureKeyCredential("team-key"))
+                .credential(new AzureKeyCredential(com.llamagateway.gateway.support.TestTeams.newKey(teams)))
                 .httpClient(new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(tls)).build())
                 .buildClient()
                 .complete(new ChatCompletionsOptions(List.of(new ChatRequestUserMessage("Hi"))).setModel("Meta-Llama-3.1-8B-Instruct").setMaxTokens(3));
@@ -87,7 +93,7 @@ class TlsEndToEndTest {
         TrustManagerFactory trust = trustingTheGateway();
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(null, trust.getTrustManagers(), null);
-        ChatCompletion completion = OpenAIOkHttpClient.builder().baseUrl("https://127.0.0.1:" + port + "/v1").apiKey("team-key")
+        ChatCompletion completion = OpenAIOkHttpClient.builder().baseUrl("https://127.0.0.1:" + port + "/v1").apiKey(com.llamagateway.gateway.support.TestTeams.newKey(teams))
                 .sslSocketFactory(tls.getSocketFactory()).trustManager((X509TrustManager) trust.getTrustManagers()[0])
                 .maxRetries(0).timeout(Duration.ofSeconds(20)).build()
                 .chat().completions().create(ChatCompletionCreateParams.builder().model("Meta-Llama-3-8B-Instruct")

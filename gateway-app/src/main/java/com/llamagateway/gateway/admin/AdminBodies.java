@@ -1,0 +1,52 @@
+package com.llamagateway.gateway.admin;
+
+import com.llamagateway.gateway.team.TeamError;
+import tools.jackson.databind.JsonNode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Reading admin request bodies field by field, naming the offending field. */
+final class AdminBodies {
+
+    private AdminBodies() {
+    }
+
+    static void requireObject(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw TeamError.invalid(null, "The body must be a JSON object.");
+        }
+    }
+
+    /** A string field, or null when absent or null. */
+    static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isString()) {
+            throw TeamError.invalid(field, "'" + field + "' must be a string.");
+        }
+        return value.stringValue();
+    }
+
+    /** {@code models}: a list of names, or empty for null (every model). */
+    static Optional<List<String>> models(JsonNode body) {
+        JsonNode value = body.get("models");
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.isArray()) {
+            throw TeamError.invalid("models", "'models' must be a list of model names, or null for every model.");
+        }
+        List<String> models = new ArrayList<>();
+        for (int i = 0; i < value.size(); i++) {
+            if (!value.get(i).isString()) {
+                throw TeamError.invalid("models[" + i + "]", "'models[" + i + "]' must be a string.");
+            }
+            models.add(value.get(i).stringValue());
+        }
+        return Optional.of(models);
+    }
+}

@@ -1,0 +1,192 @@
+package com.llamagateway.gateway.admin;
+
+import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.routing.Deployment;
+import com.llamagateway.gateway.routing.DeploymentCatalog;
+import com.llamagateway.gateway.team.TeamError;
+import com.llamagateway.gateway.team.TeamService;
+import com.llamagateway.gateway.team.TeamViews;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The admin API, {@code /admin/v1} (docs/admin-api.md). Every change is audited with the caller as actor. */
+@RestController
+@RequestMapping(path = "/admin/v1", produces = MediaType.APPLICATION_JSON_VALUE)
+public class AdminController {
+
+    private final TeamService teams;
+    private final TeamViews views;
+    private final DeploymentCatalog catalog;
+    private final Json json;
+    private final String openApi;
+
+    public AdminController(TeamService teams, TeamViews views, DeploymentCatalog catalog, Json json) {
+        this.teams = teams;
+        this.views = views;
+        this.catalog = catalog;
+        this.json = json;
+        try {
+            this.openApi = new ClassPathResource("admin-openapi.json").getContentAsString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Who made a change: the JWT's subject, or the bootstrap admin. */
+    static String actor(Authentication authentication) {
+        if (authentication instanceof JwtAuthenticationToken jwt) {
+            String subject = jwt.getToken().getSubject();
+            return "jwt:" + (subject != null ? subject : jwt.getToken().getClaimAsString("client_id"));
+        }
+        return authentication.getName();
+    }
+
+    @GetMapping("/openapi.json")
+    String openApi() {
+        return openApi;
+    }
+
+    // ---------------------------------------------------------------- teams
+
+    @PostMapping("/teams")
+    Mono<ResponseEntity<ObjectNode>> createTeam(@RequestBody JsonNode body, Authentication who) {
+        AdminBodies.requireObject(body);
+        return teams.createTeam(actor(who), AdminBodies.text(body, "name"), AdminBodies.text(body, "description"),
+                        body.has("models") ? AdminBodies.models(body).orElse(null) : null)
+                .map(team -> ResponseEntity.created(URI.create("/admin/v1/teams/" + team.id())).body(views.team(team)));
+    }
+
+    @GetMapping("/teams")
+    Mono<ObjectNode> listTeams() {
+        return teams.listTeams().map(views::team).collectList().map(list -> page("teams", list));
+    }
+
+    @GetMapping("/teams/{id}")
+    Mono<ObjectNode> getTeam(@PathVariable String id) {
+        return teams.getTeam(id).map(views::team);
+    }
+
+    @PatchMapping("/teams/{id}")
+    Mono<ObjectNode> updateTeam(@PathVariable String id, @RequestBody JsonNode body, Authentication who) {
+        AdminBodies.requireObject(body);
+        if (body.has("name") && !body.get("name").isString()) {
+            throw TeamError.invalid("name", "'name' must be a string.");
+        }
+        TeamService.TeamPatch patch = new TeamService.TeamPatch(
+                body.has("name") ? body.get("name").stringValue() : null,
+                body.has("description") ? Optional.ofNullable(AdminBodies.text(body, "description")) : null,
+                body.has("models") ? AdminBodies.models(body) : null);
+        return teams.updateTeam(actor(who), id, patch).map(views::team);
+    }
+
+    /** Replaces the team's model permissions: a list, or null for every model. */
+    @PutMapping("/teams/{id}/models")
+    Mono<ObjectNode> setModels(@PathVariable String id, @RequestBody JsonNode body, Authentication who) {
+        AdminBodies.requireObject(body);
+        if (!body.has("models")) {
+            throw TeamError.invalid("models", "'models' is required: a list of model names, or null for every model.");
+        }
+        return teams.updateTeam(actor(who), id, new TeamService.TeamPatch(null, null, AdminBodies.models(body))).map(views::team);
+    }
+
+    @DeleteMapping("/teams/{id}")
+    Mono<ResponseEntity<Void>> deleteTeam(@PathVariable String id, Authentication who) {
+        return teams.deleteTeam(actor(who), id).thenReturn(ResponseEntity.noContent().build());
+    }
+
+    // ---------------------------------------------------------------- keys
+
+    @PostMapping("/teams/{id}/keys")
+    Mono<ResponseEntity<ObjectNode>> createKey(@PathVariable String id, @RequestBody(required = false) JsonNode body, Authentication who) {
+        JsonNode fields = body == null || body.isNull() ? json.object() : body;
+        AdminBodies.requireObject(fields);
+        Instant expiresAt = null;
+        String expires = AdminBodies.text(fields, "expiresAt");
+        if (expires != null) {
+            try {
+                expiresAt = Instant.parse(expires);
+            } catch (DateTimeParseException e) {
+                throw TeamError.invalid("expiresAt", "'expiresAt' must be an ISO-8601 instant such as 2027-01-31T00:00:00Z.");
+            }
+        }
+        return teams.createKey(actor(who), id, AdminBodies.text(fields, "name"), expiresAt).map(created -> {
+            ObjectNode view = views.key(created.key());
+            view.put("key", created.secret()); // the only time the secret is shown
+            return ResponseEntity.created(URI.create("/admin/v1/teams/" + id + "/keys/" + created.key().id())).body(view);
+        });
+    }
+
+    @GetMapping("/teams/{id}/keys")
+    Mono<ObjectNode> listKeys(@PathVariable String id) {
+        return teams.listKeys(id).map(views::key).collectList().map(list -> page("keys", list));
+    }
+
+    @DeleteMapping("/teams/{id}/keys/{keyId}")
+    Mono<ObjectNode> revokeKey(@PathVariable String id, @PathVariable String keyId, Authentication who) {
+        return teams.revokeKey(actor(who), id, keyId).map(views::key);
+    }
+
+    // ---------------------------------------------------------------- catalog and audit
+
+    @GetMapping("/deployments")
+    ObjectNode deployments() {
+        List<ObjectNode> list = new ArrayList<>();
+        for (Deployment d : catalog.deployments()) {
+            ObjectNode node = json.object();
+            node.put("name", d.name());
+            node.put("kind", d.kind().name().toLowerCase().replace('_', '-'));
+            node.put("model", d.model());
+            node.put("dialect", d.dialect().name().toLowerCase().replace('_', '-'));
+            node.put("url", d.url().toString());
+            node.put("deploymentName", d.deploymentName());
+            node.put("connectTimeout", d.connectTimeout().toString());
+            node.put("readTimeout", d.readTimeout().toString());
+            list.add(node); // never the api-key
+        }
+        return page("deployments", list);
+    }
+
+    @GetMapping("/audit")
+    Mono<ObjectNode> audit(@RequestParam(defaultValue = "50") int limit, @RequestParam(required = false) Long before) {
+        if (limit < 1 || limit > 500) {
+            throw TeamError.invalid("limit", "'limit' must be between 1 and 500.");
+        }
+        return teams.auditLog(limit, before).map(views::audit).collectList().map(list -> page("entries", list));
+    }
+
+    private ObjectNode page(String name, List<ObjectNode> items) {
+        ObjectNode page = json.object();
+        ArrayNode array = page.putArray(name);
+        items.forEach(array::add);
+        return page;
+    }
+
+}

@@ -1,0 +1,108 @@
+package com.llamagateway.gateway.security;
+
+import com.llamagateway.gateway.config.GatewayProperties;
+import com.llamagateway.gateway.protocol.AzureInferenceCodec;
+import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.protocol.V1Codec;
+import com.llamagateway.gateway.team.KeyAuthenticator;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.authentication.ReactiveAuthenticationManager;
+import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
+import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
+import org.springframework.security.config.web.server.ServerHttpSecurity;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.authority.AuthorityUtils;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.security.web.server.SecurityWebFilterChain;
+import org.springframework.security.web.server.ServerAuthenticationEntryPoint;
+import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
+import org.springframework.security.web.server.authentication.ServerAuthenticationEntryPointFailureHandler;
+import org.springframework.security.web.server.authorization.ServerAccessDeniedHandler;
+import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+import reactor.core.publisher.Mono;
+
+import java.nio.file.Path;
+
+/**
+ * Three filter chains, first match wins: the admin API (OAuth2 JWT with scope {@code gateway.admin}, or the bootstrap
+ * token where no issuer is configured), the client routes (team keys), and everything else (open: health, unknown
+ * routes answered 404). Stateless: no sessions, no CSRF tokens.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableWebFluxSecurity
+public class SecurityConfiguration {
+
+    public static final String ADMIN_AUTHORITY = "SCOPE_gateway.admin";
+    static final String[] CLIENT_PATHS = {"/v1/**", "/chat/completions", "/completions", "/info", "/models/**"};
+
+    @Bean
+    @Order(1)
+    SecurityWebFilterChain adminChain(ServerHttpSecurity http, ObjectProvider<ReactiveJwtDecoder> jwtDecoder,
+                                      GatewayProperties properties, Json json) {
+        ServerAuthenticationEntryPoint unauthorized = (exchange, e) -> AdminProblems.write(exchange, json, HttpStatus.UNAUTHORIZED,
+                "unauthorized", "An admin token is required: 'Authorization: Bearer <token>'.");
+        ServerAccessDeniedHandler forbidden = (exchange, e) -> AdminProblems.write(exchange, json, HttpStatus.FORBIDDEN,
+                "forbidden", "The token lacks the scope gateway.admin.");
+        stateless(http.securityMatcher(ServerWebExchangeMatchers.pathMatchers("/admin/**")))
+                .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
+                .authorizeExchange(a -> a.pathMatchers(HttpMethod.GET, "/admin/v1/openapi.json").permitAll()
+                        .anyExchange().hasAuthority(ADMIN_AUTHORITY));
+        if (jwtDecoder.getIfAvailable() != null) {
+            http.oauth2ResourceServer(o -> o.jwt(Customizer.withDefaults()).authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden));
+        } else {
+            BootstrapAdminToken token = BootstrapAdminToken.resolve(properties.admin().token(), Path.of(properties.dataDir()));
+            ReactiveAuthenticationManager manager = presented -> token.matches((String) presented.getCredentials())
+                    ? Mono.just(UsernamePasswordAuthenticationToken.authenticated("bootstrap-admin", "",
+                    AuthorityUtils.createAuthorityList(ADMIN_AUTHORITY)))
+                    : Mono.error(new BadCredentialsException("not the bootstrap admin token"));
+            http.addFilterAt(authenticationFilter(manager, unauthorized), SecurityWebFiltersOrder.AUTHENTICATION);
+        }
+        return http.build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityWebFilterChain clientChain(ServerHttpSecurity http, KeyAuthenticator keys, V1Codec v1, AzureInferenceCodec azure, Json json) {
+        DialectEntryPoint unauthorized = new DialectEntryPoint(v1, azure, json);
+        ReactiveAuthenticationManager manager = presented -> keys.authenticate((String) presented.getCredentials())
+                .<Authentication>map(TeamKeyAuthentication::new)
+                .switchIfEmpty(Mono.error(() -> new BadCredentialsException("unknown, revoked or expired key")));
+        return stateless(http.securityMatcher(ServerWebExchangeMatchers.pathMatchers(CLIENT_PATHS)))
+                .addFilterAt(authenticationFilter(manager, unauthorized), SecurityWebFiltersOrder.AUTHENTICATION)
+                .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized))
+                .authorizeExchange(a -> a.anyExchange().authenticated())
+                .build();
+    }
+
+    @Bean
+    @Order(3)
+    SecurityWebFilterChain everythingElse(ServerHttpSecurity http) {
+        return stateless(http).authorizeExchange(a -> a.anyExchange().permitAll()).build();
+    }
+
+    private static AuthenticationWebFilter authenticationFilter(ReactiveAuthenticationManager manager, ServerAuthenticationEntryPoint unauthorized) {
+        AuthenticationWebFilter filter = new AuthenticationWebFilter(manager);
+        filter.setServerAuthenticationConverter(PresentedKey::from);
+        filter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
+        filter.setAuthenticationFailureHandler(new ServerAuthenticationEntryPointFailureHandler(unauthorized));
+        return filter;
+    }
+
+    private static ServerHttpSecurity stateless(ServerHttpSecurity http) {
+        return http.csrf(ServerHttpSecurity.CsrfSpec::disable)
+                .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
+                .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
+                .logout(ServerHttpSecurity.LogoutSpec::disable)
+                .requestCache(ServerHttpSecurity.RequestCacheSpec::disable)
+                .securityContextRepository(NoOpServerSecurityContextRepository.getInstance());
+    }
+}
