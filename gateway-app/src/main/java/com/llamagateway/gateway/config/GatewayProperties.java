@@ -85,7 +85,7 @@ public record GatewayProperties(
      * @param cacheTime             how long a key lookup is reused: the longest a key revoked on another replica still works
      * @param lastUsedFlushInterval how often keys' last-used times are written
      */
-    public record Keys(@DefaultValue("1s") Duration cacheTime, @DefaultValue("15s") Duration lastUsedFlushInterval) {
+    public record Keys(@DefaultValue("500ms") Duration cacheTime, @DefaultValue("15s") Duration lastUsedFlushInterval) {
     }
 
     /**
