@@ -18,7 +18,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Errors that happen outside a handler — no such route, wrong method, unexpected failures — rendered in the
- * dialect the path belongs to ({@code /v1/…}: v1, otherwise azure-inference), never with a stack trace.
+ * dialect the path belongs to ({@code /v1/…}: v1, {@code /admin/…}: problem details, otherwise azure-inference),
+ * never with a stack trace.
  */
 public final class FallbackErrorHandler implements WebExceptionHandler, Ordered {
 
@@ -43,14 +44,12 @@ public final class FallbackErrorHandler implements WebExceptionHandler, Ordered 
         if (path.startsWith("/actuator")) {
             return Mono.error(ex);
         }
+        GatewayError error = ex instanceof ResponseStatusException rse ? fromStatus(rse.getStatusCode(), exchange)
+                : errors.toGatewayError(ex, RequestIdFilter.of(exchange));
         if (path.startsWith("/admin/")) {
-            GatewayError error = ex instanceof ResponseStatusException rse ? fromStatus(rse.getStatusCode(), exchange)
-                    : errors.toGatewayError(ex, RequestIdFilter.of(exchange));
             return AdminProblems.write(exchange, json, error.status(), error.code(), error.getMessage());
         }
         CallerDialect caller = path.startsWith("/v1/") || path.equals("/v1") ? v1 : azure;
-        GatewayError error = ex instanceof ResponseStatusException rse ? fromStatus(rse.getStatusCode(), exchange)
-                : errors.toGatewayError(ex, RequestIdFilter.of(exchange));
         exchange.getResponse().setStatusCode(error.status());
         exchange.getResponse().getHeaders().setContentType(MediaType.APPLICATION_JSON);
         byte[] body = json.write(caller.encodeError(error)).getBytes(StandardCharsets.UTF_8);

@@ -53,8 +53,7 @@ public final class KeyAuthenticator implements AutoCloseable {
                 .filter(owner -> owner.key().activeAt(clock.instant()))
                 .map(owner -> {
                     lastUsed.put(owner.key().id(), clock.instant());
-                    return new CallerTeam(owner.key().teamId(), owner.teamName(), owner.key().id(),
-                            owner.allModels() ? null : owner.models());
+                    return new CallerTeam(owner.key().teamId(), owner.teamName(), owner.key().id(), owner.models());
                 });
     }
 

@@ -116,19 +116,21 @@ public final class TeamStore {
     Mono<KeyOwner> findByHash(String secretHash) {
         return db.sql("select k.*, t.name as team_name, t.all_models from api_keys k join teams t on t.id = k.team_id where k.secret_hash = :hash")
                 .bind("hash", secretHash)
-                .map(row -> new KeyOwner(keyRow(row), row.get("team_name", String.class), Boolean.TRUE.equals(row.get("all_models", Boolean.class))))
+                .map(row -> new KeyOwner(keyRow(row), row.get("team_name", String.class),
+                        Boolean.TRUE.equals(row.get("all_models", Boolean.class)) ? null : List.of()))
                 .one()
-                .flatMap(owner -> owner.allModels() ? Mono.just(new KeyOwner(owner.key(), owner.teamName(), true, null))
+                .flatMap(owner -> owner.models() == null ? Mono.just(owner)
                         : db.sql("select model from team_models where team_id = :teamId").bind("teamId", owner.key().teamId())
                         .map(row -> row.get("model", String.class)).all().collectList()
-                        .map(models -> new KeyOwner(owner.key(), owner.teamName(), false, models)));
+                        .map(models -> new KeyOwner(owner.key(), owner.teamName(), models)));
     }
 
-    /** A key and what the caller needs to know of its team. */
-    record KeyOwner(ApiKey key, String teamName, boolean allModels, List<String> models) {
-        KeyOwner(ApiKey key, String teamName, boolean allModels) {
-            this(key, teamName, allModels, null);
-        }
+    /**
+     * A key and what the caller needs to know of its team.
+     *
+     * @param models the models the team may use, or null for every model
+     */
+    record KeyOwner(ApiKey key, String teamName, List<String> models) {
     }
 
     /** Last-used times, written in one pass and never moved backwards. */

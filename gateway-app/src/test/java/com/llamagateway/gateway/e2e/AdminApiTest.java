@@ -78,6 +78,20 @@ class AdminApiTest extends GatewayIntegrationTest {
         assertThat(output.getAll()).doesNotContain(secret).doesNotContain(secret.substring(11)).doesNotContain(ADMIN_TOKEN);
     }
 
+    @org.springframework.beans.factory.annotation.Autowired
+    com.llamagateway.gateway.team.KeyAuthenticator keyAuthenticator;
+
+    @Test
+    void lastUseIsRecordedInBatchesNotPerRequest() {
+        JsonNode team = createTeam("{\"name\":\"used-" + UUID.randomUUID() + "\"}");
+        JsonNode key = createKey(team.get("id").asString());
+        String keys = "/admin/v1/teams/" + team.get("id").asString() + "/keys";
+        openAi(key.get("key").asString()).models().list();
+        admin().get().uri(keys).exchange().expectStatus().isOk().expectBody().jsonPath("$.keys[0].lastUsedAt").isEmpty();
+        keyAuthenticator.flushLastUsed().block(Duration.ofSeconds(5)); // what the periodic flush does
+        admin().get().uri(keys).exchange().expectStatus().isOk().expectBody().jsonPath("$.keys[0].lastUsedAt").isNotEmpty();
+    }
+
     @Test
     void everyChangeIsAudited() {
         String name = "audited-" + UUID.randomUUID();
