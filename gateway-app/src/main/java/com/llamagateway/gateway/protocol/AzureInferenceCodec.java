@@ -79,43 +79,31 @@ public final class AzureInferenceCodec extends OpenAiShapedCodec {
      * Usage goes into the last chunk, the one that ends the choices. That chunk is held until the next one
      * arrives or the stream ends, since an OpenAI-style backend sends usage after it.
      */
-    private final class AzureStreamEncoder implements StreamEncoder {
-        private final ToolCallTracker tracker = new ToolCallTracker();
+    private final class AzureStreamEncoder extends OpenAiStreamEncoder {
         private CanonicalChunk held;
-        private CanonicalChunk last;
-        private Usage usage;
+
+        AzureStreamEncoder() {
+            super(true);
+        }
 
         @Override
-        public List<ObjectNode> encode(CanonicalChunk chunk) {
-            if (chunk.usage() != null) {
-                usage = chunk.usage();
-            }
-            last = chunk;
-            if (!chunk.hasContent()) {
-                return List.of();
-            }
+        List<ObjectNode> events(CanonicalChunk chunk) {
             List<ObjectNode> events = new ArrayList<>(2);
             if (held != null) {
-                events.add(OpenAiShape.writeChunk(json, held, null, true, tracker));
+                events.add(write(held, null));
                 held = null;
             }
             if (chunk.choices().stream().anyMatch(c -> c.finishReason() != null)) {
                 held = chunk;
             } else {
-                events.add(OpenAiShape.writeChunk(json, chunk, null, true, tracker));
+                events.add(write(chunk, null));
             }
             return events;
         }
 
         @Override
         public List<ObjectNode> finish() {
-            if (held != null) {
-                return List.of(OpenAiShape.writeChunk(json, held, usage, true, tracker));
-            }
-            if (usage != null && last != null) {
-                return List.of(OpenAiShape.writeChunk(json, last.withChoices(List.of()), usage, true, tracker));
-            }
-            return List.of();
+            return held != null ? List.of(write(held, usage())) : usageOnly();
         }
     }
 }

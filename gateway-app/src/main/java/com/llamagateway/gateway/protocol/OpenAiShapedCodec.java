@@ -4,6 +4,7 @@ import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -47,5 +48,46 @@ abstract class OpenAiShapedCodec implements CallerDialect, BackendDialect {
     @Override
     public final CanonicalChunk decodeChunk(CanonicalRequest request, JsonNode event) {
         return OpenAiShape.readChunk(request.operation(), event);
+    }
+
+    /**
+     * What both dialects' stream encoders do: remember the usage (wherever it arrives) and the last event, skip
+     * events that carry nothing else, and write events with consistent tool-call identities.
+     */
+    abstract class OpenAiStreamEncoder implements StreamEncoder {
+        private final boolean idOnEveryFragment;
+        private final ToolCallTracker tracker = new ToolCallTracker();
+        private CanonicalChunk last;
+        private Usage usage;
+
+        OpenAiStreamEncoder(boolean idOnEveryFragment) {
+            this.idOnEveryFragment = idOnEveryFragment;
+        }
+
+        @Override
+        public final List<ObjectNode> encode(CanonicalChunk chunk) {
+            if (chunk.usage() != null) {
+                usage = chunk.usage();
+            }
+            last = chunk;
+            return chunk.hasContent() ? events(chunk) : List.of();
+        }
+
+        /** The events for a chunk that carries something besides usage. */
+        abstract List<ObjectNode> events(CanonicalChunk chunk);
+
+        final ObjectNode write(CanonicalChunk chunk, Usage withUsage) {
+            return OpenAiShape.writeChunk(json, chunk, withUsage, idOnEveryFragment, tracker);
+        }
+
+        /** The usage seen so far, or null. */
+        final Usage usage() {
+            return usage;
+        }
+
+        /** A last event with no choices that carries the usage; empty when there is none to carry. */
+        final List<ObjectNode> usageOnly() {
+            return usage == null || last == null ? List.of() : List.of(write(last.withChoices(List.of()), usage));
+        }
     }
 }

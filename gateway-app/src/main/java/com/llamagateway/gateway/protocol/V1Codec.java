@@ -3,7 +3,6 @@ package com.llamagateway.gateway.protocol;
 import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.node.ObjectNode;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,35 +54,22 @@ public final class V1Codec extends OpenAiShapedCodec {
     }
 
     /** Usage is withheld from content chunks and sent, if asked for, as a final chunk with {@code choices: []}. */
-    private final class V1StreamEncoder implements StreamEncoder {
+    private final class V1StreamEncoder extends OpenAiStreamEncoder {
         private final boolean includeUsage;
-        private final ToolCallTracker tracker = new ToolCallTracker();
-        private CanonicalChunk last;
-        private Usage usage;
 
         V1StreamEncoder(boolean includeUsage) {
+            super(false);
             this.includeUsage = includeUsage;
         }
 
         @Override
-        public List<ObjectNode> encode(CanonicalChunk chunk) {
-            if (chunk.usage() != null) {
-                usage = chunk.usage();
-            }
-            last = chunk;
-            if (!chunk.hasContent()) {
-                return List.of();
-            }
-            return List.of(OpenAiShape.writeChunk(json, chunk, null, false, tracker));
+        List<ObjectNode> events(CanonicalChunk chunk) {
+            return List.of(write(chunk, null));
         }
 
         @Override
         public List<ObjectNode> finish() {
-            List<ObjectNode> events = new ArrayList<>();
-            if (includeUsage && usage != null && last != null) {
-                events.add(OpenAiShape.writeChunk(json, last.withChoices(List.of()), usage, false, tracker));
-            }
-            return events;
+            return includeUsage ? usageOnly() : List.of();
         }
     }
 }
