@@ -26,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The full admin flow on a real PostgreSQL: create team → create key → call → revoke → 401, and what is stored. */
+@org.junit.jupiter.api.extension.ExtendWith(PostgresSchema.Required.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "gateway.admin.token=" + PostgresAdminFlowTest.ADMIN_TOKEN, "gateway.data-dir=target/test-data"})
 class PostgresAdminFlowTest {

@@ -23,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Two gateway replicas (two application contexts) sharing one PostgreSQL: a key revoked through one replica is
  * refused by the other within a second, without a restart or a shared cache.
  */
+@org.junit.jupiter.api.extension.ExtendWith(PostgresSchema.Required.class)
 class TwoReplicaRevocationTest {
 
     private static final String ADMIN_TOKEN = "two-replica-admin-token-0123456789";
