@@ -71,7 +71,7 @@ class PostgresAdminFlowTest {
 
         WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build().delete()
                 .uri("/admin/v1/teams/" + team.get("id").asString() + "/keys/" + key.get("id").asString())
-                .header("Authorization", "Bearer " + ADMIN_TOKEN).exchange().expectStatus().isOk();
+                .header("Authorization", "Bearer " + ADMIN_TOKEN).exchange().expectStatus().isOk().expectBody().returnResult();
         assertThatThrownBy(() -> client.chat().completions().create(chat)).isInstanceOf(UnauthorizedException.class);
 
         try (Connection connection = schema.connect(); Statement statement = connection.createStatement()) {
