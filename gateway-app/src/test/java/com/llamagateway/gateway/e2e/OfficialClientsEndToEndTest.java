@@ -227,6 +227,36 @@ class OfficialClientsEndToEndTest extends GatewayIntegrationTest {
         assertThat(updates.subList(0, updates.size() - 1)).allSatisfy(u -> assertThat(u.getUsage()).isNull());
     }
 
+    /** azure-ai-inference has no text-completions client: the Azure route is called over plain HTTP. */
+    @ParameterizedTest
+    @ValueSource(strings = {MODEL_V1, MODEL_AZURE, MODEL_SCORE})
+    void azureCompletionsOverHttp(String model) {
+        String body = "{\"model\":\"" + model + "\",\"prompt\":\"The distance to the moon is\",\"max_tokens\":4";
+        http().post().uri("/completions?api-version=2024-05-01-preview").contentType(org.springframework.http.MediaType.APPLICATION_JSON)
+                .bodyValue(body + "}").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.object").isEqualTo("text_completion")
+                .jsonPath("$.choices[0].text").isEqualTo(expectedText(4))
+                .jsonPath("$.choices[0].finish_reason").isEqualTo("length")
+                .jsonPath("$.usage.completion_tokens").isEqualTo(4);
+
+        String stream = new String(http().post().uri("/completions?api-version=2024-05-01-preview")
+                .contentType(org.springframework.http.MediaType.APPLICATION_JSON).bodyValue(body + ",\"stream\":true}").exchange()
+                .expectStatus().isOk().expectHeader().contentTypeCompatibleWith(org.springframework.http.MediaType.TEXT_EVENT_STREAM)
+                .expectBody().returnResult().getResponseBodyContent(), java.nio.charset.StandardCharsets.UTF_8);
+        List<String> events = java.util.Arrays.stream(stream.split("\n\n")).map(String::trim).filter(e -> !e.isEmpty()).toList();
+        assertThat(events.get(events.size() - 1)).isEqualTo("data: [DONE]");
+        String last = events.get(events.size() - 2);
+        assertThat(last).contains("\"finish_reason\":\"length\"").contains("\"completion_tokens\":4"); // usage in the last chunk
+        StringBuilder text = new StringBuilder();
+        for (String event : events.subList(0, events.size() - 1)) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"text\":\"([^\"]*)\"").matcher(event);
+            while (m.find()) {
+                text.append(m.group(1));
+            }
+        }
+        assertThat(text.toString()).isEqualTo(expectedText(4));
+    }
+
     @Test
     void azureModelInfoNamesTheModelOfTheDeploymentHeader() {
         ModelInfo info = azure(MODEL_SCORE).getModelInfo();
