@@ -53,6 +53,7 @@ class StreamingBehaviourTest extends GatewayIntegrationTest {
         assertThat(data).hasSize(15).last().isEqualTo("[DONE]");
         long first = arrivalsMillis.get(0);
         long last = arrivalsMillis.get(arrivalsMillis.size() - 1);
+        System.out.println("Stream " + path + " → " + deployment + ": event arrivals (ms) " + arrivalsMillis);
         assertThat(first).as("first event after %s ms", first).isLessThan(1000);
         assertThat(last - first).as("events spread over %s ms", last - first).isGreaterThan(1500);
         // the content chunks are spread out too, not delivered in one burst at the end
@@ -70,6 +71,7 @@ class StreamingBehaviourTest extends GatewayIntegrationTest {
         assertThat(stats.streamsCancelled()).isEqualTo(1);
         assertThat(stats.streamsCompleted()).isZero();
         long streamedAtCancel = stats.tokensStreamed();
+        System.out.println("Client left after 3 events: the deployment streamed " + streamedAtCancel + " of 52 events, then was cancelled");
         Thread.sleep(600);
         assertThat(stats.tokensStreamed()).as("the deployment stopped producing").isEqualTo(streamedAtCancel).isLessThan(10);
     }
