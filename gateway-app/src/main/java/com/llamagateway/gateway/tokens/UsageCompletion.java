@@ -20,6 +20,9 @@ public final class UsageCompletion {
     }
 
     public CanonicalResponse complete(CanonicalRequest request, CanonicalResponse response) {
+        if (response.usage() != null && response.choices().stream().allMatch(c -> c.finishReason() != null)) {
+            return response; // nothing left out: no tokenizing on the common path
+        }
         List<CanonicalResponse.Choice> choices = new ArrayList<>(response.choices().size());
         int completionTokens = 0;
         boolean changed = false;
