@@ -12,7 +12,7 @@ SIM_KEY=bench-sim-key
 ADMIN=bench-admin-token-$(date +%s)-0123456789
 DURATION=${BENCH_DURATION:-10s}
 
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install -y wrk)"; exit 1; }
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || { echo "needs wrk (Debian package wrk)"; exit 1; }
 [ -f gateway-app/target/gateway-app.jar ] && ls llama-simulator/target/llama-simulator-*-exec.jar >/dev/null 2>&1 \
   || ./mvnw -q -B -DskipTests package
 

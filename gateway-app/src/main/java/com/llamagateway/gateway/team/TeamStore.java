@@ -2,6 +2,7 @@ package com.llamagateway.gateway.team;
 
 import io.r2dbc.spi.Readable;
 import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.Parameter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -94,8 +95,8 @@ public final class TeamStore {
                 .bind("id", key.id()).bind("teamId", key.teamId()).bind("name", nullable(key.name()))
                 .bind("prefix", key.prefix()).bind("hash", secretHash)
                 .bind("createdAt", time(key.createdAt()))
-                .bind("expiresAt", key.expiresAt() == null ? org.springframework.r2dbc.core.Parameter.empty(OffsetDateTime.class)
-                        : org.springframework.r2dbc.core.Parameter.from(time(key.expiresAt())))
+                .bind("expiresAt", key.expiresAt() == null ? Parameter.empty(OffsetDateTime.class)
+                        : Parameter.from(time(key.expiresAt())))
                 .then();
     }
 
@@ -168,8 +169,8 @@ public final class TeamStore {
 
     // ---------------------------------------------------------------- values
 
-    private static org.springframework.r2dbc.core.Parameter nullable(String value) {
-        return value == null ? org.springframework.r2dbc.core.Parameter.empty(String.class) : org.springframework.r2dbc.core.Parameter.from(value);
+    private static Parameter nullable(String value) {
+        return value == null ? Parameter.empty(String.class) : Parameter.from(value);
     }
 
     private static OffsetDateTime time(Instant instant) {
