@@ -1,6 +1,5 @@
 package com.llamagateway.gateway.api;
 
-import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
@@ -8,13 +7,11 @@ import com.llamagateway.gateway.security.AdminProblems;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
-import org.springframework.http.MediaType;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 import reactor.core.publisher.Mono;
 
-import java.nio.charset.StandardCharsets;
 
 /**
  * Errors that happen outside a handler — no such route, wrong method, unexpected failures — rendered in the
@@ -23,14 +20,10 @@ import java.nio.charset.StandardCharsets;
  */
 public final class FallbackErrorHandler implements WebExceptionHandler, Ordered {
 
-    private final CallerDialect v1;
-    private final CallerDialect azure;
     private final ErrorResponses errors;
     private final Json json;
 
-    public FallbackErrorHandler(CallerDialect v1, CallerDialect azure, ErrorResponses errors, Json json) {
-        this.v1 = v1;
-        this.azure = azure;
+    public FallbackErrorHandler(ErrorResponses errors, Json json) {
         this.errors = errors;
         this.json = json;
     }
@@ -49,11 +42,7 @@ public final class FallbackErrorHandler implements WebExceptionHandler, Ordered 
         if (path.startsWith("/admin/")) {
             return AdminProblems.write(exchange, json, error.status(), error.code(), error.getMessage());
         }
-        CallerDialect caller = path.startsWith("/v1/") || path.equals("/v1") ? v1 : azure;
-        exchange.getResponse().setStatusCode(error.status());
-        exchange.getResponse().getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        byte[] body = json.write(caller.encodeError(error)).getBytes(StandardCharsets.UTF_8);
-        return exchange.getResponse().writeWith(Mono.just(exchange.getResponse().bufferFactory().wrap(body)));
+        return errors.write(exchange, error);
     }
 
     private static GatewayError fromStatus(HttpStatusCode status, ServerWebExchange exchange) {

@@ -103,8 +103,8 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    ErrorResponses errorResponses(Json json) {
-        return new ErrorResponses(json);
+    ErrorResponses errorResponses(Json json, V1Codec v1, AzureInferenceCodec azure) {
+        return new ErrorResponses(json, v1, azure);
     }
 
     @Bean
@@ -113,8 +113,8 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    FallbackErrorHandler fallbackErrorHandler(V1Codec v1, AzureInferenceCodec azure, ErrorResponses errors, Json json) {
-        return new FallbackErrorHandler(v1, azure, errors, json);
+    FallbackErrorHandler fallbackErrorHandler(ErrorResponses errors, Json json) {
+        return new FallbackErrorHandler(errors, json);
     }
 
     /** The client routes of the contract (DESIGN.md, "Client routes"). */

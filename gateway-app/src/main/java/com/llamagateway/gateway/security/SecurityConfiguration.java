@@ -1,9 +1,8 @@
 package com.llamagateway.gateway.security;
 
 import com.llamagateway.gateway.config.GatewayProperties;
-import com.llamagateway.gateway.protocol.AzureInferenceCodec;
+import com.llamagateway.gateway.api.ErrorResponses;
 import com.llamagateway.gateway.protocol.Json;
-import com.llamagateway.gateway.protocol.V1Codec;
 import com.llamagateway.gateway.team.KeyAuthenticator;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -71,8 +70,8 @@ public class SecurityConfiguration {
 
     @Bean
     @Order(2)
-    SecurityWebFilterChain clientChain(ServerHttpSecurity http, KeyAuthenticator keys, V1Codec v1, AzureInferenceCodec azure, Json json) {
-        DialectEntryPoint unauthorized = new DialectEntryPoint(v1, azure, json);
+    SecurityWebFilterChain clientChain(ServerHttpSecurity http, KeyAuthenticator keys, ErrorResponses errors) {
+        DialectEntryPoint unauthorized = new DialectEntryPoint(errors);
         ReactiveAuthenticationManager manager = presented -> keys.authenticate((String) presented.getCredentials())
                 .<Authentication>map(TeamKeyAuthentication::new)
                 .switchIfEmpty(Mono.error(() -> new BadCredentialsException("unknown, revoked or expired key")));
