@@ -70,13 +70,12 @@ public class GatewayConfiguration {
 
     @Bean
     DeploymentCatalog deploymentCatalog(GatewayProperties properties, ObjectProvider<LlamaSimulator> simulator) {
-        DeploymentCatalog configured = DeploymentCatalog.from(properties);
         if (!EmbeddedSimulator.enabled(properties)) {
-            return configured;
+            return DeploymentCatalog.from(properties);
         }
         LlamaSimulator sim = simulator.getObject();
         log.info("Serving simulated deployments in this process on port {}", sim.port());
-        return configured.plus(EmbeddedSimulator.catalog(sim, properties));
+        return DeploymentCatalog.from(properties, EmbeddedSimulator.catalog(sim));
     }
 
     @Bean

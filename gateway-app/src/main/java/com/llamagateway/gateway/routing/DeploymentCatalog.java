@@ -34,8 +34,19 @@ public final class DeploymentCatalog {
      * is incomplete.
      */
     public static DeploymentCatalog from(GatewayProperties properties) {
+        return from(properties, Map.of());
+    }
+
+    /** The configured deployments, then {@code more} (entries of the same shape, e.g. the embedded simulator's). */
+    public static DeploymentCatalog from(GatewayProperties properties, Map<String, GatewayProperties.Deployment> more) {
+        Map<String, GatewayProperties.Deployment> entries = new LinkedHashMap<>(properties.deployments());
+        more.forEach((name, d) -> {
+            if (entries.putIfAbsent(name, d) != null) {
+                throw new IllegalStateException("gateway.deployments." + name + " is also the name of a simulated deployment");
+            }
+        });
         List<Deployment> deployments = new ArrayList<>();
-        properties.deployments().forEach((name, d) -> {
+        entries.forEach((name, d) -> {
             String prefix = "gateway.deployments." + name + ".";
             if (d.model() == null || d.model().isBlank()) {
                 throw new IllegalStateException(prefix + "model is required");
@@ -68,13 +79,6 @@ public final class DeploymentCatalog {
     private static URI scoringUri(URI url) {
         URI base = withoutTrailingSlash(url);
         return base.getPath() != null && base.getPath().endsWith("/score") ? base : URI.create(base + "/score");
-    }
-
-    /** This catalog with more deployments after its own. */
-    public DeploymentCatalog plus(List<Deployment> more) {
-        List<Deployment> all = new ArrayList<>(deployments.values());
-        all.addAll(more);
-        return new DeploymentCatalog(all);
     }
 
     public List<Deployment> pool(String model) {

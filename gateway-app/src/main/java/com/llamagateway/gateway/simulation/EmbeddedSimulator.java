@@ -2,7 +2,6 @@ package com.llamagateway.gateway.simulation;
 
 import com.llamagateway.gateway.config.GatewayProperties;
 import com.llamagateway.gateway.protocol.DialectName;
-import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.routing.DeploymentKind;
 import com.llamagateway.simulator.LlamaSimulator;
 import com.llamagateway.simulator.StandardDeployments;
@@ -10,7 +9,8 @@ import com.llamagateway.simulator.StandardDeployments;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The embedded default: simulated Azure deployments served in this process, so that a fresh machine needs no
@@ -38,20 +38,22 @@ public final class EmbeddedSimulator {
         return builder.start(properties.simulator().port());
     }
 
-    /** The catalog entries that point at the simulator. */
-    public static List<Deployment> catalog(LlamaSimulator simulator, GatewayProperties properties) {
+    /** Catalog entries for the simulator's deployments, as an operator would write them in gateway.deployments. */
+    public static Map<String, GatewayProperties.Deployment> catalog(LlamaSimulator simulator) {
         String key = simulator.deployment(StandardDeployments.SERVERLESS_70B).apiKey();
-        GatewayProperties.Upstream upstream = properties.upstream();
-        return List.of(
-                new Deployment(StandardDeployments.SERVERLESS_70B, DeploymentKind.SERVERLESS,
-                        URI.create(simulator.baseUrl(StandardDeployments.SERVERLESS_70B)), key, StandardDeployments.MODEL_70B,
-                        DialectName.V1, null, upstream.apiVersion(), upstream.connectTimeout(), upstream.readTimeout()),
-                new Deployment(StandardDeployments.SERVERLESS_8B, DeploymentKind.SERVERLESS,
-                        URI.create(simulator.baseUrl(StandardDeployments.SERVERLESS_8B)), key, StandardDeployments.MODEL_8B,
-                        DialectName.AZURE_INFERENCE, null, upstream.apiVersion(), upstream.connectTimeout(), upstream.readTimeout()),
-                new Deployment(StandardDeployments.MANAGED_8B, DeploymentKind.MANAGED_COMPUTE,
-                        URI.create(simulator.baseUrl(StandardDeployments.MANAGED_8B) + "/score"), key, StandardDeployments.MODEL_MANAGED_8B,
-                        DialectName.SCORE, StandardDeployments.MANAGED_8B_DEPLOYMENT, upstream.apiVersion(), upstream.connectTimeout(),
-                        upstream.readTimeout()));
+        Map<String, GatewayProperties.Deployment> entries = new LinkedHashMap<>();
+        entries.put(StandardDeployments.SERVERLESS_70B, entry(simulator, StandardDeployments.SERVERLESS_70B, DeploymentKind.SERVERLESS,
+                key, StandardDeployments.MODEL_70B, DialectName.V1, null));
+        entries.put(StandardDeployments.SERVERLESS_8B, entry(simulator, StandardDeployments.SERVERLESS_8B, DeploymentKind.SERVERLESS,
+                key, StandardDeployments.MODEL_8B, DialectName.AZURE_INFERENCE, null));
+        entries.put(StandardDeployments.MANAGED_8B, entry(simulator, StandardDeployments.MANAGED_8B, DeploymentKind.MANAGED_COMPUTE,
+                key, StandardDeployments.MODEL_MANAGED_8B, DialectName.SCORE, StandardDeployments.MANAGED_8B_DEPLOYMENT));
+        return entries;
+    }
+
+    private static GatewayProperties.Deployment entry(LlamaSimulator simulator, String name, DeploymentKind kind, String key, String model,
+                                                      DialectName dialect, String deploymentName) {
+        return new GatewayProperties.Deployment(kind, URI.create(simulator.baseUrl(name)), key, model, dialect, deploymentName,
+                null, null, null);
     }
 }
