@@ -31,6 +31,22 @@ final class AdminBodies {
         return value.stringValue();
     }
 
+    /** A limit per minute: a whole number from 1 to 10^12; null (or absent) only where {@code required} is false. */
+    static Long perMinute(JsonNode body, String field, boolean required) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw TeamError.invalid(field, "'" + field + "' is required: a whole number of at least 1.");
+            }
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 1 || value.asLong() > 1_000_000_000_000L) {
+            throw TeamError.invalid(field, "'" + field + "' must be a whole number from 1 to 1000000000000"
+                    + (required ? "." : ", or null for no limit."));
+        }
+        return value.asLong();
+    }
+
     /** {@code models}: a list of names, or empty for null (every model). */
     static Optional<List<String>> models(JsonNode body) {
         JsonNode value = body.get("models");

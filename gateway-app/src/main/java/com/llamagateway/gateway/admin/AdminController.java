@@ -1,6 +1,7 @@
 package com.llamagateway.gateway.admin;
 
 import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.quota.QuotaAdmin;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.routing.DeploymentCatalog;
 import com.llamagateway.gateway.team.TeamError;
@@ -22,6 +23,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
@@ -43,13 +45,15 @@ import java.util.Optional;
 public class AdminController {
 
     private final TeamService teams;
+    private final QuotaAdmin quotas;
     private final TeamViews views;
     private final DeploymentCatalog catalog;
     private final Json json;
     private final String openApi;
 
-    public AdminController(TeamService teams, TeamViews views, DeploymentCatalog catalog, Json json) {
+    public AdminController(TeamService teams, QuotaAdmin quotas, TeamViews views, DeploymentCatalog catalog, Json json) {
         this.teams = teams;
+        this.quotas = quotas;
         this.views = views;
         this.catalog = catalog;
         this.json = json;
@@ -154,24 +158,56 @@ public class AdminController {
         return teams.revokeKey(actor(who), id, keyId).map(views::key);
     }
 
+    // ---------------------------------------------------------------- quotas
+
+    /** The team's allowance on each model it may use, with what is left of it. */
+    @GetMapping("/teams/{id}/quotas")
+    Mono<ObjectNode> teamQuotas(@PathVariable String id) {
+        return quotas.teamQuotas(id).map(list -> page("quotas", list));
+    }
+
+    /** {@code {"tokensPerMinute", "requestsPerMinute"}}: each a positive integer, or null for "not limited". */
+    @PutMapping("/teams/{id}/quotas/{model}")
+    Mono<ObjectNode> setTeamQuota(@PathVariable String id, @PathVariable String model, @RequestBody JsonNode body, Authentication who) {
+        AdminBodies.requireObject(body);
+        return quotas.setTeamQuota(actor(who), id, model, AdminBodies.perMinute(body, "tokensPerMinute", false),
+                AdminBodies.perMinute(body, "requestsPerMinute", false));
+    }
+
+    /** {@code {"tokensPerMinute", "requestsPerMinute"}}: both positive integers. Spent capacity stays spent. */
+    @PutMapping("/deployments/{name}/limits")
+    Mono<ObjectNode> setDeploymentLimits(@PathVariable String name, @RequestBody JsonNode body, Authentication who) {
+        AdminBodies.requireObject(body);
+        return quotas.setDeploymentLimits(actor(who), name, AdminBodies.perMinute(body, "tokensPerMinute", true),
+                AdminBodies.perMinute(body, "requestsPerMinute", true));
+    }
+
     // ---------------------------------------------------------------- catalog and audit
 
+    /** The catalog (never a key), each deployment with its limits and what is left of them. */
     @GetMapping("/deployments")
-    ObjectNode deployments() {
-        List<ObjectNode> list = new ArrayList<>();
-        for (Deployment d : catalog.deployments()) {
-            ObjectNode node = json.object();
-            node.put("name", d.name());
-            node.put("kind", d.kind().name().toLowerCase().replace('_', '-'));
-            node.put("model", d.model());
-            node.put("dialect", d.dialect().name().toLowerCase().replace('_', '-'));
-            node.put("url", d.url().toString());
-            node.put("deploymentName", d.deploymentName());
-            node.put("connectTimeout", d.connectTimeout().toString());
-            node.put("readTimeout", d.readTimeout().toString());
-            list.add(node); // never the api-key
-        }
-        return page("deployments", list);
+    Mono<ObjectNode> deployments() {
+        return Flux.fromIterable(catalog.deployments())
+                .concatMap(d -> quotas.deployment(d).map(limits -> {
+                    ObjectNode node = deployment(d);
+                    node.set("limits", limits);
+                    return node;
+                }))
+                .collectList()
+                .map(list -> page("deployments", list));
+    }
+
+    private ObjectNode deployment(Deployment d) {
+        ObjectNode node = json.object();
+        node.put("name", d.name());
+        node.put("kind", d.kind().name().toLowerCase().replace('_', '-'));
+        node.put("model", d.model());
+        node.put("dialect", d.dialect().name().toLowerCase().replace('_', '-'));
+        node.put("url", d.url().toString());
+        node.put("deploymentName", d.deploymentName());
+        node.put("connectTimeout", d.connectTimeout().toString());
+        node.put("readTimeout", d.readTimeout().toString());
+        return node; // never the api-key
     }
 
     @GetMapping("/audit")

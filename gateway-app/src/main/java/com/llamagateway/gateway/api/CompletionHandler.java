@@ -42,12 +42,14 @@ public final class CompletionHandler {
 
     private Mono<ServerResponse> render(Answer answer) {
         if (answer instanceof Answer.Complete complete) {
-            return ServerResponse.ok().contentType(MediaType.APPLICATION_JSON).bodyValue(json.write(complete.body()));
+            return ServerResponse.ok().headers(h -> complete.headers().forEach(h::set))
+                    .contentType(MediaType.APPLICATION_JSON).bodyValue(json.write(complete.body()));
         }
         Flux<String> events = ((Answer.Stream) answer).events();
         BodyInserter<Flux<String>, ReactiveHttpOutputMessage> flushEach = (message, context) -> message.writeAndFlushWith(
                 events.map(data -> Mono.just(message.bufferFactory().wrap(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8)))));
         return ServerResponse.ok()
+                .headers(h -> answer.headers().forEach(h::set))
                 .contentType(MediaType.TEXT_EVENT_STREAM)
                 .header(HttpHeaders.CACHE_CONTROL, "no-cache")
                 .header("X-Accel-Buffering", "no")

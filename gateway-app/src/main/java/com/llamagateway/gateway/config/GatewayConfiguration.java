@@ -13,6 +13,7 @@ import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.protocol.Operation;
 import com.llamagateway.gateway.protocol.ScoreCodec;
 import com.llamagateway.gateway.protocol.V1Codec;
+import com.llamagateway.gateway.quota.Admission;
 import com.llamagateway.gateway.routing.DeploymentCatalog;
 import com.llamagateway.gateway.routing.ModelRouter;
 import com.llamagateway.gateway.simulation.EmbeddedSimulator;
@@ -90,15 +91,20 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    UsageCompletion usageCompletion() {
-        return new UsageCompletion(new LlamaTokenCounter());
+    LlamaTokenCounter llamaTokenCounter() {
+        return new LlamaTokenCounter();
     }
 
     @Bean
-    CompletionPipeline completionPipeline(ModelRouter router, V1Codec v1, AzureInferenceCodec azure, ScoreCodec score,
+    UsageCompletion usageCompletion(LlamaTokenCounter counter) {
+        return new UsageCompletion(counter);
+    }
+
+    @Bean
+    CompletionPipeline completionPipeline(ModelRouter router, Admission admission, V1Codec v1, AzureInferenceCodec azure, ScoreCodec score,
                                           UpstreamClient upstream, UsageCompletion usage, Json json) {
-        return new CompletionPipeline(router, Map.of(DialectName.V1, v1, DialectName.AZURE_INFERENCE, azure, DialectName.SCORE, score),
-                upstream, usage, json);
+        return new CompletionPipeline(router, admission,
+                Map.of(DialectName.V1, v1, DialectName.AZURE_INFERENCE, azure, DialectName.SCORE, score), upstream, usage, json);
     }
 
     @Bean

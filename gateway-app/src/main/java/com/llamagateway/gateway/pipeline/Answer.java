@@ -3,13 +3,18 @@ package com.llamagateway.gateway.pipeline;
 import reactor.core.publisher.Flux;
 import tools.jackson.databind.node.ObjectNode;
 
-/** What the pipeline hands back to the edge: a JSON body, or stream events to flush one by one. */
+import java.util.Map;
+
+/** What the pipeline hands back to the edge: a JSON body, or stream events to flush one by one, and headers. */
 public sealed interface Answer {
 
-    record Complete(ObjectNode body) implements Answer {
+    /** Response headers, e.g. the {@code x-ratelimit-*} of the admitted request. */
+    Map<String, String> headers();
+
+    record Complete(ObjectNode body, Map<String, String> headers) implements Answer {
     }
 
     /** {@code data} payloads in order, {@code [DONE]} included; an error mid-stream becomes its last payload. */
-    record Stream(Flux<String> events) implements Answer {
+    record Stream(Flux<String> events, Map<String, String> headers) implements Answer {
     }
 }

@@ -13,6 +13,8 @@ import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.protocol.OpenAiShape;
 import com.llamagateway.gateway.protocol.StreamEncoder;
 import com.llamagateway.gateway.protocol.SyntheticStream;
+import com.llamagateway.gateway.quota.Admission;
+import com.llamagateway.gateway.quota.Reservation;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.routing.ModelRouter;
 import com.llamagateway.gateway.tokens.UsageCompletion;
@@ -28,33 +30,41 @@ import java.util.Map;
 /**
  * The path of a completion request, one stage after the other:
  * <pre>
- * decode (caller dialect → canonical) → route (model → pool → deployment, if the team may use it) → admit → screen in
- *   → encode for the deployment → call upstream → settle usage → screen out → encode (caller dialect)
+ * decode (caller dialect → canonical) → route (model → pool, if the team may use it)
+ *   → admit (reserve on the team's allowance and on a deployment of the pool with room: the deployment) → screen in
+ *   → encode for the deployment → call upstream → complete usage → settle the reservation → screen out
+ *   → encode (caller dialect)
  * </pre>
- * Admission (quotas) and screening (content safety) are the stages still to come; they take the same
- * {@link Exchange} — the caller's request and the chosen deployment — that the other stages use.
+ * Every admitted request is settled exactly once: with the usage of its answer (a stream's final usage, or what it
+ * streamed before it was cut short) or, when the deployment served nothing, refunded. Screening (content safety)
+ * is the stage still to come; it takes the same {@link Exchange} the other stages use.
  */
 public final class CompletionPipeline {
 
     private static final Logger log = LoggerFactory.getLogger(CompletionPipeline.class);
 
     private final ModelRouter router;
+    private final Admission admission;
     private final Map<DialectName, BackendDialect> backends;
     private final UpstreamClient upstream;
     private final UsageCompletion usage;
     private final Json json;
 
-    public CompletionPipeline(ModelRouter router, Map<DialectName, BackendDialect> backends, UpstreamClient upstream,
+    public CompletionPipeline(ModelRouter router, Admission admission, Map<DialectName, BackendDialect> backends, UpstreamClient upstream,
                               UsageCompletion usage, Json json) {
         this.router = router;
+        this.admission = admission;
         this.backends = Map.copyOf(backends);
         this.upstream = upstream;
         this.usage = usage;
         this.json = json;
     }
 
-    /** What every stage after routing knows about the request. */
-    record Exchange(Inbound inbound, CanonicalRequest request, Deployment deployment, BackendDialect backend) {
+    /** What every stage after admission knows about the request. */
+    record Exchange(Inbound inbound, CanonicalRequest request, Deployment deployment, BackendDialect backend, Reservation reservation) {
+    }
+
+    private record Routed(CanonicalRequest request, ModelRouter.Route route) {
     }
 
     public Mono<Answer> handle(Inbound inbound) {
@@ -63,9 +73,11 @@ public final class CompletionPipeline {
             CanonicalRequest decoded = caller.decodeRequest(inbound.operation(), inbound.body(), inbound.headers()); // decode
             ModelRouter.Route route = router.route(decoded.model(), caller.modelHint(inbound.headers()));            // route
             ModelPermission.check(inbound.team(), route.model());
-            Deployment deployment = route.first();
-            return new Exchange(inbound, decoded.withModel(route.model()), deployment, backends.get(deployment.dialect()));
-        }).flatMap(exchange -> {
+            return new Routed(decoded.withModel(route.model()), route);
+        }).flatMap(routed -> admission.admit(inbound.team().teamId(), routed.route().model(), routed.route().candidates(), routed.request())
+                .map(admitted -> new Exchange(inbound, routed.request(), admitted.deployment(),                          // admit
+                        backends.get(admitted.deployment().dialect()), admitted.reservation()))
+        ).flatMap(exchange -> {
             BackendRequest outbound = exchange.backend().encodeRequest(exchange.request(), exchange.request().model(),
                     exchange.deployment().apiVersion());                                                                // encode for backend
             return exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound);
@@ -74,11 +86,14 @@ public final class CompletionPipeline {
 
     private Mono<Answer> complete(Exchange exchange, BackendRequest outbound) {
         CanonicalRequest request = exchange.request();
+        Reservation reservation = exchange.reservation();
         return upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())                         // call upstream
                 .map(body -> exchange.backend().decodeResponse(request, body))
-                .map(response -> usage.complete(request, response))                                                    // settle
+                .map(response -> usage.complete(request, response))                                                    // complete usage
+                .flatMap(response -> reservation.settle(response.usage()).thenReturn(response))                         // settle
+                .onErrorResume(error -> reservation.refund().then(Mono.error(error)))
                 .map(response -> response.identified(OpenAiShape.newId(request.operation()), now(), request.model()))
-                .map(response -> new Answer.Complete(exchange.inbound().caller().encodeResponse(response)));            // encode
+                .map(response -> new Answer.Complete(exchange.inbound().caller().encodeResponse(response), reservation.headers())); // encode
     }
 
     private Mono<Answer> stream(Exchange exchange, BackendRequest outbound) {
@@ -89,23 +104,32 @@ public final class CompletionPipeline {
                 : upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())
                         .map(body -> usage.complete(request, exchange.backend().decodeResponse(request, body)))
                         .map(response -> Flux.fromIterable(SyntheticStream.of(response)));
-        return upstreamChunks.map(chunks -> new Answer.Stream(events(exchange, chunks)));
+        return upstreamChunks
+                .onErrorResume(error -> exchange.reservation().refund().then(Mono.error(error)))
+                .map(chunks -> new Answer.Stream(events(exchange, chunks), exchange.reservation().headers()));
     }
 
-    /** Canonical chunks to the caller's events: identified, usage settled, encoded, ended by {@code [DONE]}. */
+    /**
+     * Canonical chunks to the caller's events: identified, usage completed, encoded, settled, ended by {@code [DONE]}.
+     * A stream that fails or that the client leaves is settled with what it streamed.
+     */
     private Flux<String> events(Exchange exchange, Flux<CanonicalChunk> chunks) {
         CanonicalRequest request = exchange.request();
         CallerDialect caller = exchange.inbound().caller();
         StreamEncoder encoder = caller.streamEncoder(request);
         StreamTally tally = new StreamTally(OpenAiShape.newId(request.operation()), now(), request.model());
+        Reservation reservation = exchange.reservation();
         return chunks
                 .map(tally::add)
-                .concatWith(Mono.fromSupplier(() -> tally.usageChunkIfMissing(usage, request)))                     // settle
+                .concatWith(Mono.fromSupplier(() -> tally.usageChunkIfMissing(usage, request)))                     // complete usage
                 .concatMapIterable(encoder::encode)                                                                     // encode
                 .concatWith(Flux.defer(() -> Flux.fromIterable(encoder.finish())))
                 .map(json::write)
+                .concatWith(Mono.defer(() -> reservation.settle(tally.usage(usage, request))).then(Mono.empty()))     // settle
                 .concatWith(Mono.just("[DONE]"))
-                .onErrorResume(error -> Mono.just(json.write(caller.encodeError(midStream(exchange, error)))));
+                .onErrorResume(error -> reservation.settle(tally.usage(usage, request))
+                        .then(Mono.just(json.write(caller.encodeError(midStream(exchange, error))))))
+                .doOnCancel(() -> reservation.settle(tally.usage(usage, request)).subscribe());
     }
 
     private static GatewayError midStream(Exchange exchange, Throwable error) {

@@ -2,13 +2,14 @@ package com.llamagateway.gateway.pipeline;
 
 import com.llamagateway.gateway.protocol.CanonicalChunk;
 import com.llamagateway.gateway.protocol.CanonicalRequest;
+import com.llamagateway.gateway.protocol.Usage;
 import com.llamagateway.gateway.tokens.UsageCompletion;
 
 import java.util.List;
 
 /**
  * What a stream has carried so far: its identity (the id and time of its first event, or the gateway's, for every
- * event alike), its text (to count when the deployment reports no usage) and its last event.
+ * event alike), its text (to count when the deployment reports no usage), its usage and its last event.
  */
 final class StreamTally {
 
@@ -17,7 +18,7 @@ final class StreamTally {
     private String id;
     private long created;
     private CanonicalChunk last;
-    private boolean usageSeen;
+    private Usage usage;
 
     StreamTally(String fallbackId, long fallbackCreated, String publicModel) {
         this.id = fallbackId;
@@ -26,14 +27,16 @@ final class StreamTally {
     }
 
     /** Records the event and returns it under the stream's identity and the public model name. */
-    CanonicalChunk add(CanonicalChunk received) {
+    synchronized CanonicalChunk add(CanonicalChunk received) {
         if (last == null) {
             id = received.id().isEmpty() ? id : received.id();
             created = received.created() > 0 ? received.created() : created;
         }
         CanonicalChunk chunk = received.identified(id, created, publicModel);
         last = chunk;
-        usageSeen |= chunk.usage() != null;
+        if (chunk.usage() != null) {
+            usage = chunk.usage();
+        }
         for (CanonicalChunk.Choice choice : chunk.choices()) {
             if (choice.text() != null) {
                 text.append(choice.text());
@@ -56,10 +59,16 @@ final class StreamTally {
     }
 
     /** A usage-only chunk counted from the streamed text, or null when the deployment reported usage itself. */
-    CanonicalChunk usageChunkIfMissing(UsageCompletion usage, CanonicalRequest request) {
-        if (usageSeen || last == null) {
+    synchronized CanonicalChunk usageChunkIfMissing(UsageCompletion counting, CanonicalRequest request) {
+        if (usage != null || last == null) {
             return null;
         }
-        return last.withChoices(List.of()).withUsage(usage.ofStream(request, text.toString()));
+        usage = counting.ofStream(request, text.toString());
+        return last.withChoices(List.of()).withUsage(usage);
+    }
+
+    /** The usage to settle: as reported, or counted from what was streamed so far (a stream cut short). */
+    synchronized Usage usage(UsageCompletion counting, CanonicalRequest request) {
+        return usage != null ? usage : counting.ofStream(request, text.toString());
     }
 }

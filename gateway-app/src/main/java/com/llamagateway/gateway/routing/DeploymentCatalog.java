@@ -66,9 +66,19 @@ public final class DeploymentCatalog {
             deployments.add(new Deployment(name, kind, url, d.apiKey(), d.model(), dialect, d.deploymentName(),
                     d.apiVersion() != null ? d.apiVersion() : properties.upstream().apiVersion(),
                     d.connectTimeout() != null ? d.connectTimeout() : properties.upstream().connectTimeout(),
-                    d.readTimeout() != null ? d.readTimeout() : properties.upstream().readTimeout()));
+                    d.readTimeout() != null ? d.readTimeout() : properties.upstream().readTimeout(),
+                    capacity(prefix, d.limits(), properties.quota().deploymentDefault())));
         });
         return new DeploymentCatalog(deployments);
+    }
+
+    private static Deployment.Capacity capacity(String prefix, GatewayProperties.Limits limits, GatewayProperties.Limits defaults) {
+        long tokens = limits != null && limits.tokensPerMinute() != null ? limits.tokensPerMinute() : defaults.tokensPerMinute();
+        long requests = limits != null && limits.requestsPerMinute() != null ? limits.requestsPerMinute() : defaults.requestsPerMinute();
+        if (tokens < 1 || requests < 1) {
+            throw new IllegalStateException(prefix + "limits must be at least 1 token and 1 request per minute");
+        }
+        return new Deployment.Capacity(tokens, requests);
     }
 
     private static URI withoutTrailingSlash(URI url) {

@@ -20,7 +20,7 @@ public final class TeamError extends RuntimeException {
         return new TeamError(HttpStatus.BAD_REQUEST, "invalid_field", field, message);
     }
 
-    static TeamError notFound(String what, String id) {
+    public static TeamError notFound(String what, String id) {
         String shown = id.length() > 64 ? id.substring(0, 64) + "…" : id;
         return new TeamError(HttpStatus.NOT_FOUND, what + "_not_found", null, "No " + what + " with id '" + shown + "'.");
     }

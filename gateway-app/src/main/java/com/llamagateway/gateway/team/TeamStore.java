@@ -149,7 +149,7 @@ public final class TeamStore {
 
     // ---------------------------------------------------------------- audit
 
-    Mono<Void> audit(AuditEntry entry) {
+    public Mono<Void> audit(AuditEntry entry) {
         return db.sql("insert into audit_log (at, actor, action, target_type, target_id, before_state, after_state) "
                         + "values (:at, :actor, :action, :targetType, :targetId, :before, :after)")
                 .bind("at", time(entry.at())).bind("actor", entry.actor()).bind("action", entry.action())

@@ -24,7 +24,7 @@ class UpstreamClientTest {
 
     private static Deployment at(URI url) {
         return new Deployment("d", DeploymentKind.SERVERLESS, url, "secret", "m", DialectName.V1, null, "v",
-                Duration.ofSeconds(2), Duration.ofSeconds(2));
+                Duration.ofSeconds(2), Duration.ofSeconds(2), new Deployment.Capacity(400_000, 1_000));
     }
 
     @Test
