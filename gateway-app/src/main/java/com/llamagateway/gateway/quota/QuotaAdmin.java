@@ -67,7 +67,7 @@ public final class QuotaAdmin {
                     .as(transactions::transactional)
                     .then(Mono.fromRunnable(() -> limits.deploymentChanged(name, after)))
                     .then(apply(after, Scope.deployment(name)))
-                    .then(deployment(deployment));
+                    .then(Mono.defer(() -> deployment(deployment)));
         });
     }
 
@@ -92,7 +92,7 @@ public final class QuotaAdmin {
                     .as(transactions::transactional)
                     .then(Mono.fromRunnable(() -> limits.teamChanged(teamId, model, after)))
                     .then(apply(after, Scope.team(teamId, model)))
-                    .then(teamQuota(teamId, model));
+                    .then(Mono.defer(() -> teamQuota(teamId, model)));
         });
     }
 

@@ -61,7 +61,8 @@ class TwoReplicaQuotaTest {
             "tokens-streamed", new long[]{40_000, 100_000},
             "interplay", new long[]{10_000_000, 10},
             "change", new long[]{10_000_000, 100},
-            "outage", new long[]{10_000_000, 1_000});
+            "outage", new long[]{10_000_000, 1_000},
+            "cancel", new long[]{1_000_000, 100_000});
 
     @BeforeAll
     static void start() throws Exception {
@@ -71,6 +72,7 @@ class TwoReplicaQuotaTest {
         DEPLOYMENTS.keySet().forEach(name -> builder.deployment(SimulatedDeployment.serverless(name, name, KEY)));
         simulator = builder.start(0);
         simulator.deployments().forEach(d -> d.behaviour(Behaviour.instant().withReply(LONG_REPLY)));
+        simulator.deployment("cancel").behaviour(Behaviour.instant().withReply(LONG_REPLY).withTokenDelay(Duration.ofMillis(20)));
         simulator.deployment("tokens-streamed").behaviour(Behaviour.instant().withReply(String.join(" ", java.util.Arrays.asList(LONG_REPLY.split(" ")).subList(0, 100))));
         replicaA = replica();
         replicaB = replica();
@@ -258,6 +260,24 @@ class TwoReplicaQuotaTest {
     }
 
     @Test
+    void aClientThatLeavesMidStreamIsChargedForWhatWasStreamed() {
+        String key = teamKey("cancel").split(" ")[0];
+        String body = "{\"model\":\"cancel\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":500}";
+        List<String> received = a.post().uri("/v1/chat/completions").header("Authorization", "Bearer " + key)
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(body)
+                .retrieve().bodyToFlux(String.class).take(6).collectList().block(Duration.ofSeconds(20));
+        assertThat(received).hasSize(6); // the role event, then 5 tokens: then the client leaves
+
+        assertThat(millisUntil(() -> simulator.deployment("cancel").stats().streamsCancelled() == 1)).isNotNegative();
+        long streamed = simulator.deployment("cancel").stats().tokensStreamed();
+        long[] charged = {0};
+        millisUntil(() -> (charged[0] = 1_000_000 - deploymentLimits(b, "cancel").get("remaining").get("tokens").asLong()) < 511);
+        System.out.println("Left after 5 tokens: the deployment had streamed " + streamed + " tokens; charged " + charged[0]);
+        // 11 prompt tokens, plus what the gateway had received when the client left (at least what the client got)
+        assertThat(charged[0]).isBetween(11L + 5, 11L + streamed).isLessThan(11L + 500);
+    }
+
+    @Test
     void aTeamAtItsAllowanceIsRefusedWhileAnotherTeamIsAdmitted() {
         String[] limited = teamKey("limited").split(" ");
         String other = teamKey("unlimited").split(" ")[0];
@@ -300,6 +320,8 @@ class TwoReplicaQuotaTest {
         Outcome lowered = admin(a, HttpMethod.PUT, "/admin/v1/deployments/change/limits",
                 "{\"tokensPerMinute\":10000000,\"requestsPerMinute\":50}");
         assertThat(lowered.status()).isEqualTo(200);
+        assertThat(lowered.body().get("requestsPerMinute").asLong()).isEqualTo(50);
+        assertThat(lowered.body().get("source").asString()).isEqualTo("admin");
         JsonNode onB = deploymentLimits(b, "change");
         assertThat(onB.get("requestsPerMinute").asLong()).isEqualTo(50);
         assertThat(onB.get("remaining").get("requests").asLong()).as("80 spent: nothing given back").isEqualTo(20);
