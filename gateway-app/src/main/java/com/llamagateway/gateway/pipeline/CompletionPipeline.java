@@ -5,7 +5,6 @@ import com.llamagateway.gateway.protocol.BackendRequest;
 import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.CanonicalChunk;
 import com.llamagateway.gateway.protocol.CanonicalRequest;
-import com.llamagateway.gateway.protocol.CanonicalResponse;
 import com.llamagateway.gateway.protocol.DialectName;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;

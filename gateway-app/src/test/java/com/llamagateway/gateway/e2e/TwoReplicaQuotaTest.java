@@ -1,9 +1,9 @@
 package com.llamagateway.gateway.e2e;
 
-import com.llamagateway.gateway.GatewayApplication;
 import com.llamagateway.gateway.support.ManualClock;
 import com.llamagateway.gateway.support.PostgresSchema;
 import com.llamagateway.gateway.support.RedisProcess;
+import com.llamagateway.gateway.support.Replicas;
 import com.llamagateway.simulator.Behaviour;
 import com.llamagateway.simulator.LlamaSimulator;
 import com.llamagateway.simulator.SimulatedDeployment;
@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -97,9 +96,7 @@ class TwoReplicaQuotaTest {
             properties.put(prefix + "limits.tokens-per-minute", Long.toString(limits[0]));
             properties.put(prefix + "limits.requests-per-minute", Long.toString(limits[1]));
         });
-        return new SpringApplicationBuilder(GatewayApplication.class)
-                .initializers(context -> context.getBeanFactory().registerSingleton("quotaClock", clock))
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        return Replicas.start(properties, context -> context.getBeanFactory().registerSingleton("quotaClock", clock));
     }
 
     private static WebClient client(ConfigurableApplicationContext replica) {

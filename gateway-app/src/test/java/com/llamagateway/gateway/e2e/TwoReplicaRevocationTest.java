@@ -1,11 +1,10 @@
 package com.llamagateway.gateway.e2e;
 
-import com.llamagateway.gateway.GatewayApplication;
 import com.llamagateway.gateway.support.PostgresSchema;
+import com.llamagateway.gateway.support.Replicas;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
@@ -44,9 +43,7 @@ class TwoReplicaRevocationTest {
         properties.put("server.port", "0");
         properties.put("gateway.admin.token", ADMIN_TOKEN);
         properties.put("gateway.data-dir", "target/test-data");
-        // as command-line arguments: they outrank application.yaml, as an operator's would
-        return new SpringApplicationBuilder(GatewayApplication.class)
-                .run(properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+        return Replicas.start(properties);
     }
 
     @AfterAll
