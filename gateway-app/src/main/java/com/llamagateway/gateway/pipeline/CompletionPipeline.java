@@ -61,6 +61,11 @@ public final class CompletionPipeline {
 
     /** What every stage after admission knows about the request. */
     record Exchange(Inbound inbound, CanonicalRequest request, Deployment deployment, BackendDialect backend, Reservation reservation) {
+
+        /** The prompt's tokens as admission counted them: what usage the gateway counts itself starts from. */
+        int promptTokens() {
+            return (int) reservation.demand().promptTokens();
+        }
     }
 
     private record Routed(CanonicalRequest request, ModelRouter.Route route) {
@@ -88,7 +93,7 @@ public final class CompletionPipeline {
         Reservation reservation = exchange.reservation();
         return upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())                         // call upstream
                 .map(body -> exchange.backend().decodeResponse(request, body))
-                .map(response -> usage.complete(request, response))                                                    // complete usage
+                .map(response -> usage.complete(request, response, exchange.promptTokens()))                                                    // complete usage
                 .flatMap(response -> reservation.settle(response.usage()).thenReturn(response))                         // settle
                 .onErrorResume(error -> reservation.refund().then(Mono.error(error)))
                 .map(response -> response.identified(OpenAiShape.newId(request.operation()), now(), request.model()))
@@ -101,7 +106,7 @@ public final class CompletionPipeline {
                 ? upstream.stream(exchange.deployment(), outbound, exchange.inbound().requestId())                    // call upstream
                         .map(events -> events.map(event -> exchange.backend().decodeChunk(request, event)))
                 : upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())
-                        .map(body -> usage.complete(request, exchange.backend().decodeResponse(request, body)))
+                        .map(body -> usage.complete(request, exchange.backend().decodeResponse(request, body), exchange.promptTokens()))
                         .map(response -> Flux.fromIterable(SyntheticStream.of(response)));
         return upstreamChunks
                 .onErrorResume(error -> exchange.reservation().refund().then(Mono.error(error)))
@@ -120,15 +125,15 @@ public final class CompletionPipeline {
         Reservation reservation = exchange.reservation();
         return chunks
                 .map(tally::add)
-                .concatWith(Mono.fromSupplier(() -> tally.usageChunkIfMissing(usage, request)))                     // complete usage
+                .concatWith(Mono.fromSupplier(() -> tally.usageChunkIfMissing(usage, exchange.promptTokens())))                     // complete usage
                 .concatMapIterable(encoder::encode)                                                                     // encode
                 .concatWith(Flux.defer(() -> Flux.fromIterable(encoder.finish())))
                 .map(json::write)
-                .concatWith(Mono.defer(() -> reservation.settle(tally.usage(usage, request))).then(Mono.empty()))     // settle
+                .concatWith(Mono.defer(() -> reservation.settle(tally.usage(usage, exchange.promptTokens()))).then(Mono.empty()))     // settle
                 .concatWith(Mono.just("[DONE]"))
-                .onErrorResume(error -> reservation.settle(tally.usage(usage, request))
+                .onErrorResume(error -> reservation.settle(tally.usage(usage, exchange.promptTokens()))
                         .then(Mono.just(json.write(caller.encodeError(midStream(exchange, error))))))
-                .doOnCancel(() -> reservation.settle(tally.usage(usage, request)).subscribe());
+                .doOnCancel(() -> reservation.settle(tally.usage(usage, exchange.promptTokens())).subscribe());
     }
 
     private static GatewayError midStream(Exchange exchange, Throwable error) {

@@ -1,7 +1,6 @@
 package com.llamagateway.gateway.pipeline;
 
 import com.llamagateway.gateway.protocol.CanonicalChunk;
-import com.llamagateway.gateway.protocol.CanonicalRequest;
 import com.llamagateway.gateway.protocol.Usage;
 import com.llamagateway.gateway.tokens.UsageCompletion;
 
@@ -59,16 +58,16 @@ final class StreamTally {
     }
 
     /** A usage-only chunk counted from the streamed text, or null when the deployment reported usage itself. */
-    synchronized CanonicalChunk usageChunkIfMissing(UsageCompletion counting, CanonicalRequest request) {
+    synchronized CanonicalChunk usageChunkIfMissing(UsageCompletion counting, int promptTokens) {
         if (usage != null || last == null) {
             return null;
         }
-        usage = counting.ofStream(request, text.toString());
+        usage = counting.ofStream(promptTokens, text.toString());
         return last.withChoices(List.of()).withUsage(usage);
     }
 
     /** The usage to settle: as reported, or counted from what was streamed so far (a stream cut short). */
-    synchronized Usage usage(UsageCompletion counting, CanonicalRequest request) {
-        return usage != null ? usage : counting.ofStream(request, text.toString());
+    synchronized Usage usage(UsageCompletion counting, int promptTokens) {
+        return usage != null ? usage : counting.ofStream(promptTokens, text.toString());
     }
 }

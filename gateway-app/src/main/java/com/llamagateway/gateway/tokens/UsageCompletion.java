@@ -19,7 +19,8 @@ public final class UsageCompletion {
         this.tokens = tokens;
     }
 
-    public CanonicalResponse complete(CanonicalRequest request, CanonicalResponse response) {
+    /** @param promptTokens the prompt as counted at admission (the same count: not tokenized twice) */
+    public CanonicalResponse complete(CanonicalRequest request, CanonicalResponse response, int promptTokens) {
         if (response.usage() != null && response.choices().stream().allMatch(c -> c.finishReason() != null)) {
             return response; // nothing left out: no tokenizing on the common path
         }
@@ -36,11 +37,11 @@ public final class UsageCompletion {
             choices.add(choice);
         }
         CanonicalResponse completed = changed ? response.withChoices(choices) : response;
-        return completed.usage() != null ? completed : completed.withUsage(Usage.of(tokens.prompt(request), completionTokens));
+        return completed.usage() != null ? completed : completed.withUsage(Usage.of(promptTokens, completionTokens));
     }
 
     /** Usage of a stream that reported none, from what was streamed. */
-    public Usage ofStream(CanonicalRequest request, String streamedText) {
-        return Usage.of(tokens.prompt(request), tokens.count(streamedText));
+    public Usage ofStream(int promptTokens, String streamedText) {
+        return Usage.of(promptTokens, tokens.count(streamedText));
     }
 }

@@ -28,7 +28,8 @@ class GoldenCodecTest {
     private final V1Codec v1 = new V1Codec(json);
     private final AzureInferenceCodec azure = new AzureInferenceCodec(json);
     private final ScoreCodec score = new ScoreCodec(json);
-    private final UsageCompletion usage = new UsageCompletion(new LlamaTokenCounter());
+    private final LlamaTokenCounter counter = new LlamaTokenCounter();
+    private final UsageCompletion usage = new UsageCompletion(counter);
 
     private static HttpHeaders headers(String name, String value) {
         HttpHeaders headers = new HttpHeaders();
@@ -215,7 +216,7 @@ class GoldenCodecTest {
     @Test
     void scoreAnswersToBothCallerDialects() {
         CanonicalRequest chat = v1.decodeRequest(Operation.CHAT, seed("v1-chat-request-for-score.json"), new HttpHeaders());
-        CanonicalResponse answer = usage.complete(chat, score.decodeResponse(chat, seed("score-chat-response.json")))
+        CanonicalResponse answer = usage.complete(chat, score.decodeResponse(chat, seed("score-chat-response.json")), counter.prompt(chat))
                 .identified("chatcmpl-golden", 1718726686, chat.model());
         assertThat(answer.choices().get(0).finishReason()).isEqualTo("stop");
         assertMatches("score-chat-response.to-v1-caller.json", v1.encodeResponse(answer));
@@ -230,7 +231,7 @@ class GoldenCodecTest {
 
         CanonicalRequest text = v1.decodeRequest(Operation.COMPLETION,
                 json.object().put("prompt", "Hello").put("max_tokens", 10), new HttpHeaders());
-        CanonicalResponse records = usage.complete(text, score.decodeResponse(text, seed("score-text-response.json")))
+        CanonicalResponse records = usage.complete(text, score.decodeResponse(text, seed("score-text-response.json")), counter.prompt(text))
                 .identified("cmpl-golden", 1718726686, MODEL);
         assertThat(records.choices()).extracting(CanonicalResponse.Choice::finishReason).containsExactly("stop", "length");
         assertMatches("score-text-response.to-v1-caller.json", v1.encodeResponse(records));
