@@ -57,13 +57,13 @@ public class QuotaConfiguration {
     @Bean(destroyMethod = "close")
     @Lazy
     RedisConnector redisConnector(GatewayProperties properties, ObjectProvider<TimeMeter> clock) {
-        return RedisConnector.connect(properties.quota().redis(), clock.getIfAvailable(() -> TimeMeter.SYSTEM_MILLISECONDS));
+        return RedisConnector.connect(properties.quota().redis(), clock(clock));
     }
 
     @Bean
     BucketStore bucketStore(GatewayProperties properties, ObjectProvider<TimeMeter> clock, ObjectProvider<RedisConnector> redis, QuotaMetrics metrics) {
         GatewayProperties.Quota quota = properties.quota();
-        MemoryBucketStore memory = new MemoryBucketStore(clock.getIfAvailable(() -> TimeMeter.SYSTEM_MILLISECONDS));
+        MemoryBucketStore memory = new MemoryBucketStore(clock(clock));
         if (quota.store() == GatewayProperties.Quota.StoreKind.MEMORY) {
             log.info("Quota buckets in memory: exact for this replica alone (gateway.quota.store=redis to share them)");
             return memory;
@@ -73,6 +73,10 @@ public class QuotaConfiguration {
                 config.onFailure().deployment(), config.onFailure().team());
         return new RedisWithFallback(new RedisBucketStore(redis.getObject().buckets(), config.timeout()), memory, config.replicas(),
                 config.onFailure(), config.retryInterval(), metrics);
+    }
+
+    private static TimeMeter clock(ObjectProvider<TimeMeter> clock) {
+        return clock.getIfAvailable(() -> TimeMeter.SYSTEM_MILLISECONDS);
     }
 
     @Bean

@@ -12,6 +12,8 @@ import reactor.core.publisher.Mono;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * The admission stage: reserves what a request may cost on the team's allowance for the model and on a deployment
@@ -69,8 +71,7 @@ public final class Admission {
                     metrics.admitted(Scope.Kind.TEAM, demand.tokens());
                 }
                 metrics.admitted(Scope.Kind.DEPLOYMENT, demand.tokens());
-                List<Reservation.Hold> holds = attempts.stream().map(a -> new Reservation.Hold(a.bucket(), a.amount(), a.take().held())).toList();
-                return Mono.just(new Admitted(deployment, new Reservation(holds, demand, RateLimitHeaders.admitted(attempts), metrics)));
+                return Mono.just(new Admitted(deployment, reservation(attempts, demand, RateLimitHeaders.admitted(attempts))));
             }
             List<Attempt> teamAttempts = of(attempts, Scope.Kind.TEAM);
             if (teamAttempts.stream().anyMatch(Attempt::refused)) {
@@ -99,15 +100,16 @@ public final class Admission {
                     if (attempts.stream().allMatch(Attempt::taken)) {
                         return Mono.just(attempts);
                     }
-                    Mono<Void> givenBack = Flux.fromIterable(attempts).filter(Attempt::taken)
-                            .flatMap(a -> a.take().held().giveBack(a.amount()).onErrorResume(e -> {
-                                metrics.settlementFailed();
-                                return Mono.empty();
-                            }))
-                            .then();
-                    Throwable failure = attempts.stream().map(Attempt::failure).filter(f -> f != null).findFirst().orElse(null);
+                    Mono<Void> givenBack = reservation(attempts.stream().filter(Attempt::taken).toList(), demand, Map.of()).refund();
+                    Throwable failure = attempts.stream().map(Attempt::failure).filter(Objects::nonNull).findFirst().orElse(null);
                     return failure != null ? givenBack.then(Mono.error(failure)) : givenBack.thenReturn(attempts);
                 });
+    }
+
+    /** What the taken attempts hold, to settle or refund. */
+    private Reservation reservation(List<Attempt> taken, Demand demand, Map<String, String> headers) {
+        return new Reservation(taken.stream().map(a -> new Reservation.Hold(a.bucket(), a.amount(), a.take().held())).toList(),
+                demand, headers, metrics);
     }
 
     private static List<Attempt> of(List<Attempt> attempts, Scope.Kind kind) {

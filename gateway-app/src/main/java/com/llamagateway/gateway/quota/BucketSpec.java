@@ -24,10 +24,6 @@ public record BucketSpec(Scope scope, Unit unit, long perMinute, long version) {
     }
 
     BucketConfiguration configuration() {
-        return configuration(perMinute);
-    }
-
-    static BucketConfiguration configuration(long perMinute) {
         return BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).id("per-minute"))
                 .build();

@@ -32,33 +32,36 @@ public final class LimitsRepository {
                 limits(row))).all();
     }
 
-    Mono<Long> deploymentVersion(String deployment) {
-        return db.sql("select version from deployment_limits where deployment = :deployment").bind("deployment", deployment)
+    /** Where a scope's limits are stored: its table, the columns that name the scope, and how they are matched. */
+    private record Table(String name, String keyColumns, String keyValues, String where) {
+
+        static final Table DEPLOYMENT = new Table("deployment_limits", "deployment", ":name", "deployment = :name");
+        static final Table TEAM = new Table("team_quotas", "team_id, model", ":name, :model", "team_id = :name and model = :model");
+
+        static Table of(Scope scope) {
+            return scope.kind() == Scope.Kind.DEPLOYMENT ? DEPLOYMENT : TEAM;
+        }
+    }
+
+    /** {@code :name} (deployment or team id) and, for a team, {@code :model}. */
+    private DatabaseClient.GenericExecuteSpec sql(String sql, Scope scope) {
+        DatabaseClient.GenericExecuteSpec spec = db.sql(sql).bind("name", scope.name());
+        return scope.model() != null ? spec.bind("model", scope.model()) : spec;
+    }
+
+    /** The version of the scope's stored limits, if any. */
+    Mono<Long> version(Scope scope) {
+        Table table = Table.of(scope);
+        return sql("select version from " + table.name() + " where " + table.where(), scope)
                 .map(row -> row.get("version", Long.class)).one();
     }
 
-    Mono<Long> teamQuotaVersion(String teamId, String model) {
-        return db.sql("select version from team_quotas where team_id = :teamId and model = :model")
-                .bind("teamId", teamId).bind("model", model)
-                .map(row -> row.get("version", Long.class)).one();
-    }
-
-    /** Replaces the deployment's row (within the caller's transaction). */
-    Mono<Void> saveDeployment(String deployment, ScopeLimits limits, Instant at) {
-        return db.sql("delete from deployment_limits where deployment = :deployment").bind("deployment", deployment).then()
-                .then(db.sql("insert into deployment_limits (deployment, tokens_per_minute, requests_per_minute, version, updated_at) "
-                                + "values (:deployment, :tokens, :requests, :version, :at)")
-                        .bind("deployment", deployment).bind("tokens", limits.tokensPerMinute()).bind("requests", limits.requestsPerMinute())
-                        .bind("version", limits.version()).bind("at", time(at))
-                        .then());
-    }
-
-    /** Replaces the team's row for the model (within the caller's transaction). */
-    Mono<Void> saveTeamQuota(String teamId, String model, ScopeLimits limits, Instant at) {
-        return db.sql("delete from team_quotas where team_id = :teamId and model = :model").bind("teamId", teamId).bind("model", model).then()
-                .then(db.sql("insert into team_quotas (team_id, model, tokens_per_minute, requests_per_minute, version, updated_at) "
-                                + "values (:teamId, :model, :tokens, :requests, :version, :at)")
-                        .bind("teamId", teamId).bind("model", model)
+    /** Replaces the scope's row (within the caller's transaction). */
+    Mono<Void> save(Scope scope, ScopeLimits limits, Instant at) {
+        Table table = Table.of(scope);
+        return sql("delete from " + table.name() + " where " + table.where(), scope).then()
+                .then(sql("insert into " + table.name() + " (" + table.keyColumns() + ", tokens_per_minute, requests_per_minute, version, updated_at) "
+                        + "values (" + table.keyValues() + ", :tokens, :requests, :version, :at)", scope)
                         .bind("tokens", nullable(limits.tokensPerMinute())).bind("requests", nullable(limits.requestsPerMinute()))
                         .bind("version", limits.version()).bind("at", time(at))
                         .then());

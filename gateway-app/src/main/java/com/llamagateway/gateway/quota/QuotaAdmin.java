@@ -57,18 +57,8 @@ public final class QuotaAdmin {
         if (deployment == null) {
             return Mono.error(TeamError.notFound("deployment", name));
         }
-        ScopeLimits before = limits.deployment(deployment);
-        return repository.deploymentVersion(name).defaultIfEmpty(0L).flatMap(stored -> {
-            ScopeLimits after = new ScopeLimits(tokensPerMinute, requestsPerMinute, ScopeLimits.ADMIN,
-                    limits.nextVersion(Math.max(stored, before.version())));
-            Instant now = now();
-            return repository.saveDeployment(name, after, now)
-                    .then(audit.audit(new AuditEntry(0, now, actor, "deployment.limits", "deployment", name, write(before), write(after))))
-                    .as(transactions::transactional)
-                    .then(Mono.fromRunnable(() -> limits.deploymentChanged(name, after)))
-                    .then(apply(after, Scope.deployment(name)))
-                    .then(Mono.defer(() -> deployment(deployment)));
-        });
+        return change(actor, "deployment.limits", Scope.deployment(name), limits.deployment(deployment), tokensPerMinute, requestsPerMinute)
+                .then(Mono.defer(() -> deployment(deployment)));
     }
 
     /** The team's allowance on every model it may use. */
@@ -82,17 +72,27 @@ public final class QuotaAdmin {
         if (catalog.pool(model).isEmpty()) {
             return Mono.error(TeamError.notFound("model", model));
         }
-        return teams.getTeam(teamId).then(repository.teamQuotaVersion(teamId, model).defaultIfEmpty(0L)).flatMap(stored -> {
-            ScopeLimits before = limits.team(teamId, model);
+        return teams.getTeam(teamId)
+                .then(Mono.defer(() -> change(actor, "team.quota", Scope.team(teamId, model), limits.team(teamId, model),
+                        tokensPerMinute, requestsPerMinute)))
+                .then(Mono.defer(() -> teamQuota(teamId, model)));
+    }
+
+    /**
+     * Stores the scope's new limits with their audit entry in one transaction, with a version newer than any known
+     * for the scope; then this replica knows them and the buckets carry them.
+     */
+    private Mono<Void> change(String actor, String action, Scope scope, ScopeLimits before, Long tokensPerMinute, Long requestsPerMinute) {
+        return repository.version(scope).defaultIfEmpty(0L).flatMap(stored -> {
             ScopeLimits after = new ScopeLimits(tokensPerMinute, requestsPerMinute, ScopeLimits.ADMIN,
                     limits.nextVersion(Math.max(stored, before.version())));
             Instant now = now();
-            return repository.saveTeamQuota(teamId, model, after, now)
-                    .then(audit.audit(new AuditEntry(0, now, actor, "team.quota", "team", teamId + "/" + model, write(before), write(after))))
+            String target = scope.kind() == Scope.Kind.TEAM ? scope.name() + "/" + scope.model() : scope.name();
+            return repository.save(scope, after, now)
+                    .then(audit.audit(new AuditEntry(0, now, actor, action, scope.kind().label(), target, write(before), write(after))))
                     .as(transactions::transactional)
-                    .then(Mono.fromRunnable(() -> limits.teamChanged(teamId, model, after)))
-                    .then(apply(after, Scope.team(teamId, model)))
-                    .then(Mono.defer(() -> teamQuota(teamId, model)));
+                    .then(Mono.fromRunnable(() -> limits.changed(scope, after)))
+                    .then(apply(after, scope));
         });
     }
 

@@ -97,12 +97,13 @@ public final class QuotaLimits implements SmartLifecycle {
                 .subscribe();
     }
 
-    synchronized void deploymentChanged(String name, ScopeLimits limits) {
-        deployments = newest(deployments, Map.of(name, limits));
-    }
-
-    synchronized void teamChanged(String teamId, String model, ScopeLimits limits) {
-        teams = newest(teams, Map.of(new TeamModel(teamId, model), limits));
+    /** A change made on this replica, known here at once. */
+    synchronized void changed(Scope scope, ScopeLimits limits) {
+        if (scope.kind() == Scope.Kind.DEPLOYMENT) {
+            deployments = newest(deployments, Map.of(scope.name(), limits));
+        } else {
+            teams = newest(teams, Map.of(new TeamModel(scope.name(), scope.model()), limits));
+        }
     }
 
     @Override

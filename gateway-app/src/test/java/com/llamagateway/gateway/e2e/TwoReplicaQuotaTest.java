@@ -16,6 +16,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
+import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -116,6 +117,11 @@ class TwoReplicaQuotaTest {
 
     record Outcome(int status, HttpHeaders headers, JsonNode body) {
 
+        static Mono<Outcome> of(ClientResponse response) {
+            return response.bodyToMono(String.class).defaultIfEmpty("{}")
+                    .map(text -> new Outcome(response.statusCode().value(), response.headers().asHttpHeaders(), JSON.readTree(text)));
+        }
+
         String code() {
             return body.path("error").path("code").asString("");
         }
@@ -124,9 +130,7 @@ class TwoReplicaQuotaTest {
     private static Outcome send(WebClient replica, HttpMethod method, String path, String bearer, String body) {
         WebClient.RequestBodySpec request = replica.method(method).uri(path).header("Authorization", "Bearer " + bearer);
         WebClient.RequestHeadersSpec<?> spec = body == null ? request : request.contentType(MediaType.APPLICATION_JSON).bodyValue(body);
-        return spec.exchangeToMono(response -> response.bodyToMono(String.class).defaultIfEmpty("{}")
-                        .map(text -> new Outcome(response.statusCode().value(), response.headers().asHttpHeaders(), JSON.readTree(text))))
-                .block(Duration.ofSeconds(30));
+        return spec.exchangeToMono(Outcome::of).block(Duration.ofSeconds(30));
     }
 
     private static Outcome admin(WebClient replica, HttpMethod method, String path, String body) {
@@ -149,9 +153,7 @@ class TwoReplicaQuotaTest {
         return Flux.range(0, count)
                 .flatMap(i -> (i % 2 == 0 ? a : b).post().uri("/v1/chat/completions").header("Authorization", "Bearer " + key)
                         .contentType(MediaType.APPLICATION_JSON).bodyValue(body)
-                        .exchangeToMono(response -> response.bodyToMono(String.class).defaultIfEmpty("{}")
-                                .map(text -> new Outcome(response.statusCode().value(), response.headers().asHttpHeaders(), JSON.readTree(text)))),
-                        concurrency)
+                        .exchangeToMono(Outcome::of), concurrency)
                 .collectList()
                 .block(Duration.ofMinutes(2));
     }
