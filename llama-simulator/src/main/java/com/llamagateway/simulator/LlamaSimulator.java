@@ -29,6 +29,7 @@ import static org.springframework.web.reactive.function.server.RouterFunctions.r
  *   <li>serverless: {@code /{name}/v1/chat/completions}, {@code /{name}/v1/completions} (Llama API),
  *       {@code /{name}/chat/completions}, {@code /{name}/completions}, {@code /{name}/info} (Azure AI Model Inference)</li>
  *   <li>managed compute: {@code /{name}/score}</li>
+ *   <li>Content Safety: {@code /{name}/contentsafety/text:analyze}</li>
  *   <li>control: {@code /_simulator/…}</li>
  * </ul>
  * Runs in any process (plain Spring WebFlux on Reactor Netty, no application context of its own).
@@ -55,6 +56,7 @@ public final class LlamaSimulator implements AutoCloseable {
         ServerlessApi serverless = new ServerlessApi(deployments::get);
         ManagedComputeApi managed = new ManagedComputeApi(deployments::get);
         ControlApi control = new ControlApi(deployments::get, deployments.values());
+        ContentSafetyApi contentSafety = new ContentSafetyApi(deployments::get);
         return route(GET("/_simulator/deployments"), control::list)
                 .andRoute(GET("/_simulator/{deployment}/stats"), control::stats)
                 .andRoute(PUT("/_simulator/{deployment}/behaviour"), control::behaviour)
@@ -67,7 +69,8 @@ public final class LlamaSimulator implements AutoCloseable {
                 .andRoute(POST("/{deployment}/chat/completions"), r -> serverless.generate(r, ServerlessApi.Api.MODEL_INFERENCE, true))
                 .andRoute(POST("/{deployment}/completions"), r -> serverless.generate(r, ServerlessApi.Api.MODEL_INFERENCE, false))
                 .andRoute(GET("/{deployment}/info"), serverless::info)
-                .andRoute(POST("/{deployment}/score"), managed::score);
+                .andRoute(POST("/{deployment}/score"), managed::score)
+                .andRoute(POST("/{deployment}/contentsafety/text:analyze"), contentSafety::analyze);
     }
 
     public int port() {

@@ -83,7 +83,7 @@ final class ManagedComputeApi {
             return SimulatorHttp.azureError(429, "TooManyRequests", "Rate-limited: too many requests to the endpoint", retryAfter);
         }
         Behaviour behaviour = deployment.behaviour();
-        Generation generation = Generation.of(behaviour.reply(), maxNewTokens, stop);
+        Generation generation = Generation.of(deployment.reply(chat, texts), maxNewTokens, stop);
         Duration latency = behaviour.timeToFirstToken().plus(behaviour.tokenDelay().multipliedBy(generation.tokens()));
         JsonNode output;
         if (chat) {

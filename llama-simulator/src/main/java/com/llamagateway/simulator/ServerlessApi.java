@@ -247,7 +247,7 @@ final class ServerlessApi {
                     choice.put("finish_reason", "tool_calls");
                     completionTokens += call.tokens();
                 } else {
-                    Generation generation = Generation.of(behaviour.reply(), request.maxTokens(), request.stop());
+                    Generation generation = Generation.of(deployment.reply(request.chat(), request.promptTexts()), request.maxTokens(), request.stop());
                     if (request.chat()) {
                         ObjectNode message = choice.putObject("message");
                         message.put("role", "assistant");
@@ -318,7 +318,7 @@ final class ServerlessApi {
                 }
                 choiceFrames.add(finishDelta(request, index, "tool_calls"));
             } else {
-                Generation generation = Generation.of(behaviour.reply(), request.maxTokens(), request.stop());
+                Generation generation = Generation.of(deployment.reply(request.chat(), request.promptTexts()), request.maxTokens(), request.stop());
                 completionTokens += generation.tokens();
                 if (request.chat()) {
                     ObjectNode first = choiceDelta(index);

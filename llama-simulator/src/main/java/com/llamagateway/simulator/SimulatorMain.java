@@ -20,6 +20,7 @@ public final class SimulatorMain {
         String key = System.getenv().getOrDefault("SIMULATOR_API_KEY", "sim-key");
         LlamaSimulator.Builder builder = LlamaSimulator.builder().host(host);
         StandardDeployments.all(key).forEach(builder::deployment);
+        StandardDeployments.safety(key).forEach(builder::deployment);
         LlamaSimulator simulator = builder.start(port);
         System.out.println("llama-simulator listening on http://" + host + ":" + simulator.port());
         simulator.deployments().forEach(d -> System.out.println("  " + d.kind() + " " + d.model() + " at " + simulator.baseUrl(d.name())));

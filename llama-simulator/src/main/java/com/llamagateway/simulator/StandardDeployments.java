@@ -18,7 +18,17 @@ public final class StandardDeployments {
     public static final String MODEL_8B = "Meta-Llama-3.1-8B-Instruct";
     public static final String MODEL_MANAGED_8B = "Meta-Llama-3-8B-Instruct";
 
+    public static final String LLAMA_GUARD = "llama-guard-3-serverless";
+    public static final String MODEL_LLAMA_GUARD = "Llama-Guard-3-8B";
+    public static final String CONTENT_SAFETY = "content-safety";
+
     private StandardDeployments() {
+    }
+
+    /** The content-safety stand-ins: a Llama Guard 3 deployment and an Azure AI Content Safety resource. */
+    public static List<SimulatedDeployment> safety(String apiKey) {
+        return List.of(SimulatedDeployment.llamaGuard(LLAMA_GUARD, MODEL_LLAMA_GUARD, apiKey),
+                SimulatedDeployment.contentSafety(CONTENT_SAFETY, apiKey));
     }
 
     public static List<SimulatedDeployment> all(String apiKey) {

@@ -8,7 +8,7 @@ import com.llamagateway.gateway.api.ModelsHandler;
 import com.llamagateway.gateway.api.RequestIdFilter;
 import com.llamagateway.gateway.pipeline.CompletionPipeline;
 import com.llamagateway.gateway.protocol.AzureInferenceCodec;
-import com.llamagateway.gateway.protocol.DialectName;
+import com.llamagateway.gateway.protocol.BackendDialects;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.protocol.Operation;
 import com.llamagateway.gateway.protocol.ScoreCodec;
@@ -16,6 +16,7 @@ import com.llamagateway.gateway.protocol.V1Codec;
 import com.llamagateway.gateway.quota.Admission;
 import com.llamagateway.gateway.routing.DeploymentCatalog;
 import com.llamagateway.gateway.routing.ModelRouter;
+import com.llamagateway.gateway.safety.SafetyPolicy;
 import com.llamagateway.gateway.simulation.EmbeddedSimulator;
 import com.llamagateway.gateway.tokens.LlamaTokenCounter;
 import com.llamagateway.gateway.tokens.UsageCompletion;
@@ -29,8 +30,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
-
-import java.util.Map;
 
 import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
 import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
@@ -101,10 +100,14 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    CompletionPipeline completionPipeline(ModelRouter router, Admission admission, V1Codec v1, AzureInferenceCodec azure, ScoreCodec score,
-                                          UpstreamClient upstream, UsageCompletion usage, Json json) {
-        return new CompletionPipeline(router, admission,
-                Map.of(DialectName.V1, v1, DialectName.AZURE_INFERENCE, azure, DialectName.SCORE, score), upstream, usage, json);
+    BackendDialects backendDialects(V1Codec v1, AzureInferenceCodec azure, ScoreCodec score) {
+        return new BackendDialects(v1, azure, score);
+    }
+
+    @Bean
+    CompletionPipeline completionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
+                                          UsageCompletion usage, SafetyPolicy safety, Json json) {
+        return new CompletionPipeline(router, admission, backends, upstream, usage, safety, json);
     }
 
     @Bean

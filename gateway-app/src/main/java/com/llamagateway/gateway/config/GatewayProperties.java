@@ -26,7 +26,8 @@ public record GatewayProperties(
         @DefaultValue Simulator simulator,
         @DefaultValue Admin admin,
         @DefaultValue Keys keys,
-        @DefaultValue Quota quota) {
+        @DefaultValue Quota quota,
+        @DefaultValue Safety safety) {
 
     public GatewayProperties {
         // configuration order is the pool's order of preference: keep it
@@ -149,6 +150,83 @@ public record GatewayProperties(
      * @param lastUsedFlushInterval how often keys' last-used times are written
      */
     public record Keys(@DefaultValue("500ms") Duration cacheTime, @DefaultValue("15s") Duration lastUsedFlushInterval) {
+    }
+
+    /**
+     * Content safety (docs/content-safety.md).
+     *
+     * @param defaults the chain of every model without a chain of its own ({@code gateway.safety.default})
+     * @param models   model name → its chain (replaces the default chain for that model)
+     * @param filters  filter name → settings: instances of the built-in types, and the timeout and failure mode of
+     *                 filters that are Spring beans of the application
+     * @param stream   how streamed completions are held back for screening
+     */
+    public record Safety(@org.springframework.boot.context.properties.bind.Name("default") Chain defaults,
+                         Map<String, Chain> models, Map<String, Filter> filters, @DefaultValue Stream stream) {
+
+        public Safety {
+            defaults = defaults == null ? new Chain(null, null) : defaults;
+            models = models == null ? Map.of() : Map.copyOf(models);
+            filters = filters == null ? Map.of() : Map.copyOf(filters);
+        }
+    }
+
+    /** Filter names, screening the prompt ({@code input}) and the completion ({@code output}). */
+    public record Chain(java.util.List<String> input, java.util.List<String> output) {
+
+        public Chain {
+            input = input == null ? java.util.List.of() : java.util.List.copyOf(input);
+            output = output == null ? java.util.List.of() : java.util.List.copyOf(output);
+        }
+    }
+
+    /**
+     * One filter's settings. {@code type}, {@code timeout} and {@code on-failure} apply to every filter; the others
+     * to the built-in type that reads them (docs/content-safety.md lists which).
+     *
+     * @param type      built-in type: blocklist | azure-content-safety | llama-guard | webhook; unset: the filter's
+     *                  name if that is a built-in type, else the Spring bean of that name
+     * @param timeout   longest a screening may take before it counts as failed
+     * @param onFailure what a failed or timed-out screening means: closed (refuse) or open (let through, counted)
+     */
+    public record Filter(String type, @DefaultValue("3s") Duration timeout, @DefaultValue("closed") FailureMode onFailure,
+                         String category, java.util.List<String> terms, java.util.List<String> patterns,
+                         URI endpoint, String apiKey, @DefaultValue("2024-09-01") String apiVersion,
+                         java.util.List<String> categories, Map<String, Integer> thresholds,
+                         java.util.List<String> blocklistNames, Boolean haltOnBlocklistHit,
+                         String deployment, java.util.List<String> annotate,
+                         URI url, Map<String, String> headers, String secret) {
+
+        public Filter {
+            terms = terms == null ? java.util.List.of() : java.util.List.copyOf(terms);
+            patterns = patterns == null ? java.util.List.of() : java.util.List.copyOf(patterns);
+            categories = categories == null ? java.util.List.of() : java.util.List.copyOf(categories);
+            thresholds = thresholds == null ? Map.of() : Map.copyOf(thresholds);
+            blocklistNames = blocklistNames == null ? java.util.List.of() : java.util.List.copyOf(blocklistNames);
+            annotate = annotate == null ? java.util.List.of() : java.util.List.copyOf(annotate);
+            headers = headers == null ? Map.of() : Map.copyOf(headers);
+        }
+
+        /** The settings of a filter the configuration does not mention. */
+        public static Filter defaults() {
+            return new Filter(null, Duration.ofSeconds(3), FailureMode.CLOSED, null, null, null, null, null, "2024-09-01",
+                    null, null, null, null, null, null, null, null, null);
+        }
+
+        @Override
+        public String toString() {
+            return "Filter[" + type + ", " + timeout + ", " + onFailure + "]"; // never the key or the secret
+        }
+    }
+
+    public enum FailureMode { CLOSED, OPEN }
+
+    /**
+     * @param window  characters of a streamed completion collected before they are screened together
+     * @param overlap characters at the end of a screened window held back and screened again with the next one, so
+     *                that a blocked term (up to this long) that straddles two windows never half-reaches the caller
+     */
+    public record Stream(@DefaultValue("256") int window, @DefaultValue("64") int overlap) {
     }
 
     /**

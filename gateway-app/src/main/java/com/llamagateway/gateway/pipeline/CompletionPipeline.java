@@ -1,11 +1,11 @@
 package com.llamagateway.gateway.pipeline;
 
 import com.llamagateway.gateway.protocol.BackendDialect;
+import com.llamagateway.gateway.protocol.BackendDialects;
 import com.llamagateway.gateway.protocol.BackendRequest;
 import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.CanonicalChunk;
 import com.llamagateway.gateway.protocol.CanonicalRequest;
-import com.llamagateway.gateway.protocol.DialectName;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
@@ -16,6 +16,12 @@ import com.llamagateway.gateway.quota.Admission;
 import com.llamagateway.gateway.quota.Reservation;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.routing.ModelRouter;
+import com.llamagateway.gateway.safety.CompletionScreen;
+import com.llamagateway.gateway.safety.ContentFilterResults;
+import com.llamagateway.gateway.safety.Finding;
+import com.llamagateway.gateway.safety.SafetyPolicy;
+import com.llamagateway.gateway.safety.Screening;
+import com.llamagateway.gateway.safety.StreamHoldBack;
 import com.llamagateway.gateway.tokens.UsageCompletion;
 import com.llamagateway.gateway.upstream.UpstreamClient;
 import org.slf4j.Logger;
@@ -24,19 +30,21 @@ import org.springframework.http.HttpStatus;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The path of a completion request, one stage after the other:
  * <pre>
  * decode (caller dialect → canonical) → route (model → pool, if the team may use it)
- *   → admit (reserve on the team's allowance and on a deployment of the pool with room: the deployment) → screen in
- *   → encode for the deployment → call upstream → complete usage → settle the reservation → screen out
+ *   → admit (reserve on the team's allowance and on a deployment of the pool with room: the deployment)
+ *   → screen in (the model's input chain; a block refunds and refuses) → encode for the deployment → call upstream
+ *   → complete usage → settle the reservation → screen out (the output chain; streams in a hold-back window)
  *   → encode (caller dialect)
  * </pre>
  * Every admitted request is settled exactly once: with the usage of its answer (a stream's final usage, or what it
- * streamed before it was cut short) or, when the deployment served nothing, refunded. Screening (content safety)
- * is the stage still to come; it takes the same {@link Exchange} the other stages use.
+ * streamed before it was cut short, a content-filter cut included) or, when the deployment served nothing, refunded.
  */
 public final class CompletionPipeline {
 
@@ -44,27 +52,49 @@ public final class CompletionPipeline {
 
     private final ModelRouter router;
     private final Admission admission;
-    private final Map<DialectName, BackendDialect> backends;
+    private final BackendDialects backends;
     private final UpstreamClient upstream;
     private final UsageCompletion usage;
+    private final SafetyPolicy safety;
     private final Json json;
 
-    public CompletionPipeline(ModelRouter router, Admission admission, Map<DialectName, BackendDialect> backends, UpstreamClient upstream,
-                              UsageCompletion usage, Json json) {
+    public CompletionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
+                              UsageCompletion usage, SafetyPolicy safety, Json json) {
         this.router = router;
         this.admission = admission;
-        this.backends = Map.copyOf(backends);
+        this.backends = backends;
         this.upstream = upstream;
         this.usage = usage;
+        this.safety = safety;
         this.json = json;
     }
 
-    /** What every stage after admission knows about the request. */
-    record Exchange(Inbound inbound, CanonicalRequest request, Deployment deployment, BackendDialect backend, Reservation reservation) {
+    /**
+     * What every stage after admission knows about the request.
+     *
+     * @param safety      the model's content-safety chains
+     * @param screening   the request as the filters see it
+     * @param annotations what the input chain noted without blocking
+     */
+    record Exchange(Inbound inbound, CanonicalRequest request, Deployment deployment, BackendDialect backend, Reservation reservation,
+                    SafetyPolicy.Chains safety, Screening screening, List<Finding> annotations) {
 
         /** The prompt's tokens as admission counted them: what usage the gateway counts itself starts from. */
         int promptTokens() {
             return (int) reservation.demand().promptTokens();
+        }
+
+        Exchange annotated(List<Finding> value) {
+            return new Exchange(inbound, request, deployment, backend, reservation, safety, screening, value);
+        }
+
+        /** The admitted request's rate-limit headers and the content-safety annotations. */
+        Map<String, String> headers(List<Finding> more) {
+            Map<String, String> headers = new LinkedHashMap<>(reservation.headers());
+            List<Finding> all = new java.util.ArrayList<>(annotations);
+            all.addAll(more);
+            headers.putAll(ContentFilterResults.annotationHeaders(all));
+            return headers;
         }
     }
 
@@ -80,12 +110,23 @@ public final class CompletionPipeline {
             return new Routed(decoded.withModel(route.model()), route);
         }).flatMap(routed -> admission.admit(inbound.team().teamId(), routed.route().model(), routed.route().candidates(), routed.request())
                 .map(admitted -> new Exchange(inbound, routed.request(), admitted.deployment(),                          // admit
-                        backends.get(admitted.deployment().dialect()), admitted.reservation()))
+                        backends.get(admitted.deployment().dialect()), admitted.reservation(), safety.chains(routed.route().model()),
+                        Screening.input(inbound.requestId(), inbound.team().teamId(), routed.route().model(), SafetyPolicy.prompt(routed.request())),
+                        List.of()))
+        ).flatMap(this::screenIn                                                                                        // screen in
         ).flatMap(exchange -> {
             BackendRequest outbound = exchange.backend().encodeRequest(exchange.request(), exchange.request().model(),
                     exchange.deployment().apiVersion());                                                                // encode for backend
             return exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound);
         });
+    }
+
+    /** The prompt through the input chain: a block gives the reservation back and refuses the request. */
+    private Mono<Exchange> screenIn(Exchange exchange) {
+        return exchange.safety().input().screen(exchange.screening())
+                .flatMap(outcome -> outcome.blocked()
+                        ? exchange.reservation().refund().then(Mono.error(ContentFilterResults.refusal(outcome.block())))
+                        : Mono.just(exchange.annotated(outcome.annotations())));
     }
 
     private Mono<Answer> complete(Exchange exchange, BackendRequest outbound) {
@@ -96,8 +137,10 @@ public final class CompletionPipeline {
                 .map(response -> usage.complete(request, response, exchange.promptTokens()))                                                    // complete usage
                 .flatMap(response -> reservation.settle(response.usage()).thenReturn(response))                         // settle
                 .onErrorResume(error -> reservation.refund().then(Mono.error(error)))
-                .map(response -> response.identified(OpenAiShape.newId(request.operation()), now(), request.model()))
-                .map(response -> new Answer.Complete(exchange.inbound().caller().encodeResponse(response), reservation.headers())); // encode
+                .flatMap(response -> CompletionScreen.screen(exchange.safety().output(), exchange.screening(), response))  // screen out
+                .map(screened -> new Answer.Complete(exchange.inbound().caller().encodeResponse(                        // encode
+                        screened.response().identified(OpenAiShape.newId(request.operation()), now(), request.model())),
+                        exchange.headers(screened.annotations())));
     }
 
     private Mono<Answer> stream(Exchange exchange, BackendRequest outbound) {
@@ -110,12 +153,13 @@ public final class CompletionPipeline {
                         .map(response -> Flux.fromIterable(SyntheticStream.of(response)));
         return upstreamChunks
                 .onErrorResume(error -> exchange.reservation().refund().then(Mono.error(error)))
-                .map(chunks -> new Answer.Stream(events(exchange, chunks), exchange.reservation().headers()));
+                .map(chunks -> new Answer.Stream(events(exchange, chunks), exchange.headers(List.of())));
     }
 
     /**
-     * Canonical chunks to the caller's events: identified, usage completed, encoded, settled, ended by {@code [DONE]}.
-     * A stream that fails or that the client leaves is settled with what it streamed.
+     * Canonical chunks to the caller's events: identified, screened (held back until screened), usage completed,
+     * encoded, settled, ended by {@code [DONE]}. A stream that fails, that the client leaves or that a filter cuts
+     * is settled with what the deployment streamed.
      */
     private Flux<String> events(Exchange exchange, Flux<CanonicalChunk> chunks) {
         CanonicalRequest request = exchange.request();
@@ -123,8 +167,11 @@ public final class CompletionPipeline {
         StreamEncoder encoder = caller.streamEncoder(request);
         StreamTally tally = new StreamTally(OpenAiShape.newId(request.operation()), now(), request.model());
         Reservation reservation = exchange.reservation();
+        StreamHoldBack holdBack = new StreamHoldBack(exchange.safety().output(), exchange.screening(), safety.window(), safety.overlap(),
+                request.n() == null ? 1 : request.n());
         return chunks
                 .map(tally::add)
+                .transform(holdBack::apply)                                                                             // screen out
                 .concatWith(Mono.fromSupplier(() -> tally.usageChunkIfMissing(usage, exchange.promptTokens())))                     // complete usage
                 .concatMapIterable(encoder::encode)                                                                     // encode
                 .concatWith(Flux.defer(() -> Flux.fromIterable(encoder.finish())))

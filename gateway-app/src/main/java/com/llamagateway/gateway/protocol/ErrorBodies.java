@@ -16,6 +16,9 @@ final class ErrorBodies {
         e.put("type", v1Type(error.status().value()));
         e.put("param", error.param());
         e.put("code", error.code());
+        if (error.innerError() != null) {
+            e.set("innererror", error.innerError());
+        }
         return body;
     }
 
@@ -28,6 +31,9 @@ final class ErrorBodies {
         e.put("status", error.status().value());
         if (error.param() != null) {
             e.put("param", error.param());
+        }
+        if (error.innerError() != null) {
+            e.set("innererror", error.innerError());
         }
         return body;
     }

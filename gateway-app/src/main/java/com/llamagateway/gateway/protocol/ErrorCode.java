@@ -26,6 +26,8 @@ public final class ErrorCode {
     public static final String DEPLOYMENT_CAPACITY_EXCEEDED = "deployment_capacity_exceeded";
     public static final String REQUEST_EXCEEDS_QUOTA = "request_exceeds_quota";
     public static final String QUOTA_UNAVAILABLE = "quota_unavailable";
+    public static final String CONTENT_FILTER = "content_filter";
+    public static final String CONTENT_FILTER_UNAVAILABLE = "content_filter_unavailable";
 
     private ErrorCode() {
     }

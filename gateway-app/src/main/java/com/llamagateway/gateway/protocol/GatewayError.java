@@ -1,6 +1,7 @@
 package com.llamagateway.gateway.protocol;
 
 import org.springframework.http.HttpStatus;
+import tools.jackson.databind.JsonNode;
 
 import java.util.Map;
 
@@ -16,13 +17,20 @@ public final class GatewayError extends RuntimeException {
     private final String code;
     private final String param;
     private final Map<String, String> headers;
+    private final JsonNode innerError;
 
     public GatewayError(HttpStatus status, String code, String message, String param, Map<String, String> headers) {
+        this(status, code, message, param, headers, null);
+    }
+
+    /** @param innerError details written as the error's {@code innererror} (e.g. which content filter fired), or null */
+    public GatewayError(HttpStatus status, String code, String message, String param, Map<String, String> headers, JsonNode innerError) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
         this.param = param;
         this.headers = headers == null ? Map.of() : Map.copyOf(headers);
+        this.innerError = innerError;
     }
 
     public static GatewayError badRequest(String code, String param, String message) {
@@ -47,6 +55,11 @@ public final class GatewayError extends RuntimeException {
 
     public String param() {
         return param;
+    }
+
+    /** Details for the error body's {@code innererror}, or null. */
+    public JsonNode innerError() {
+        return innerError;
     }
 
     /** Extra response headers, e.g. {@code Retry-After}. */

@@ -1,0 +1,173 @@
+package com.llamagateway.gateway.safety;
+
+import reactor.core.publisher.Mono;
+
+import java.lang.Character.UnicodeScript;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * The built-in {@code blocklist} filter: blocks text that contains one of its terms (as a whole word; in scripts
+ * written without spaces, anywhere) or matches one of its regular expressions. Text, terms and patterns' input are
+ * compared after {@link TextNormalizer normalisation}; patterns are matched case-insensitively against the
+ * normalised text. Terms are found in one pass over the text whatever their number (a trie).
+ * <p>
+ * A pattern's match is bounded in time: matching stops (and the screening fails) after the filter's timeout, so
+ * that a pathological pattern cannot hold a thread.
+ */
+public final class BlocklistFilter implements SafetyFilter {
+
+    private static final Set<UnicodeScript> UNSPACED_SCRIPTS = Set.of(UnicodeScript.HAN, UnicodeScript.HIRAGANA,
+            UnicodeScript.KATAKANA, UnicodeScript.THAI, UnicodeScript.LAO, UnicodeScript.KHMER, UnicodeScript.MYANMAR);
+
+    private final String category;
+    private final Node terms = new Node();
+    private final List<Pattern> patterns = new ArrayList<>();
+    private final long patternBudgetNanos;
+
+    /**
+     * @param category          the category of its blocks
+     * @param terms             words or phrases
+     * @param patterns          Java regular expressions
+     * @param patternBudgetNanos longest time patterns may take on one text
+     */
+    public BlocklistFilter(String category, List<String> terms, List<String> patterns, long patternBudgetNanos) {
+        this.category = category;
+        this.patternBudgetNanos = patternBudgetNanos;
+        for (int i = 0; i < terms.size(); i++) {
+            String term = TextNormalizer.normalize(terms.get(i));
+            if (term.isBlank()) {
+                throw new IllegalArgumentException("blocklist term " + (i + 1) + " is empty");
+            }
+            Node node = this.terms;
+            for (int at = 0; at < term.length(); ) {
+                int cp = term.codePointAt(at);
+                at += Character.charCount(cp);
+                node = node.next.computeIfAbsent(cp, c -> new Node());
+            }
+            node.term = node.term == 0 ? i + 1 : node.term;
+        }
+        for (int i = 0; i < patterns.size(); i++) {
+            try {
+                this.patterns.add(Pattern.compile(patterns.get(i), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE));
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException("blocklist pattern " + (i + 1) + " is not a regular expression: " + e.getDescription());
+            }
+        }
+    }
+
+    @Override
+    public Mono<Verdict> screen(Screening screening) {
+        return Mono.fromCallable(() -> judge(screening.text()));
+    }
+
+    /** The verdict on one text (synchronous; what {@link #screen} does). */
+    public Verdict judge(String text) {
+        String normal = TextNormalizer.normalize(text);
+        int term = findTerm(normal);
+        if (term > 0) {
+            return Verdict.block(category, null, "blocked term " + term);
+        }
+        CharSequence bounded = new Deadline(normal, System.nanoTime() + patternBudgetNanos);
+        for (int i = 0; i < patterns.size(); i++) {
+            if (patterns.get(i).matcher(bounded).find()) {
+                return Verdict.block(category, null, "blocked pattern " + (i + 1));
+            }
+        }
+        return Verdict.allow();
+    }
+
+    /** The number (from 1) of a term found in the text as a whole word, or 0. */
+    private int findTerm(String text) {
+        for (int start = 0; start < text.length(); ) {
+            int first = text.codePointAt(start);
+            if (wordBoundaryBefore(text, start, first)) {
+                Node node = terms;
+                for (int at = start; at < text.length(); ) {
+                    int cp = text.codePointAt(at);
+                    node = node.next.get(cp);
+                    if (node == null) {
+                        break;
+                    }
+                    at += Character.charCount(cp);
+                    if (node.term > 0 && wordBoundaryAfter(text, at, cp)) {
+                        return node.term;
+                    }
+                }
+            }
+            start += Character.charCount(first);
+        }
+        return 0;
+    }
+
+    private static boolean wordBoundaryBefore(String text, int at, int first) {
+        if (at == 0 || !wordChar(first) || unspaced(first)) {
+            return true;
+        }
+        int previous = text.codePointBefore(at);
+        return !wordChar(previous) || unspaced(previous);
+    }
+
+    private static boolean wordBoundaryAfter(String text, int at, int last) {
+        if (at >= text.length() || !wordChar(last) || unspaced(last)) {
+            return true;
+        }
+        int next = text.codePointAt(at);
+        return !wordChar(next) || unspaced(next);
+    }
+
+    private static boolean wordChar(int cp) {
+        return Character.isLetterOrDigit(cp) || Character.getType(cp) == Character.NON_SPACING_MARK
+                || Character.getType(cp) == Character.COMBINING_SPACING_MARK;
+    }
+
+    private static boolean unspaced(int cp) {
+        return UNSPACED_SCRIPTS.contains(UnicodeScript.of(cp));
+    }
+
+    private static final class Node {
+        final Map<Integer, Node> next = new HashMap<>(4);
+        int term;
+    }
+
+    /** Text that stops a regular expression (with an exception) once its time is up. */
+    private static final class Deadline implements CharSequence {
+
+        private final CharSequence text;
+        private final long deadlineNanos;
+        private int reads;
+
+        Deadline(CharSequence text, long deadlineNanos) {
+            this.text = text;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if ((++reads & 0x3FF) == 0 && System.nanoTime() > deadlineNanos) {
+                throw new FilterFailure("a blocklist pattern took longer than its time");
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new Deadline(text.subSequence(start, end), deadlineNanos);
+        }
+
+        @Override
+        public String toString() {
+            return text.toString();
+        }
+    }
+}

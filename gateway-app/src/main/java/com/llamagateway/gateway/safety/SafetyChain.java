@@ -1,0 +1,141 @@
+package com.llamagateway.gateway.safety;
+
+import com.llamagateway.gateway.config.GatewayProperties.FailureMode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The filters of one direction of a model's policy, run concurrently on a screening. Each filter has its own
+ * timeout and failure mode; the first block in chain order decides, annotations are all kept.
+ * <p>
+ * Meters: {@code gateway.safety.screenings} (timer; tags {@code filter}, {@code direction}, {@code verdict}: allow |
+ * block | annotate | failure), {@code gateway.safety.blocks} and {@code gateway.safety.annotations} (tags
+ * {@code filter}, {@code direction}, {@code category}), {@code gateway.safety.failures} (tags {@code filter},
+ * {@code direction}, {@code outcome}: refused | passed). Blocks and failures are logged with the request id, team,
+ * model, filter and category — never the text.
+ */
+public final class SafetyChain {
+
+    private static final Logger log = LoggerFactory.getLogger(SafetyChain.class);
+    private static final int MAX_TAG_LENGTH = 64;
+
+    /** One filter of the chain with its configured timeout and failure mode. */
+    public record Member(String name, SafetyFilter filter, Duration timeout, FailureMode onFailure) {
+    }
+
+    /**
+     * A filter's verdict, or why it could not give one ({@code failure}): then the verdict is allow for a
+     * fail-open filter and null for a fail-closed one.
+     */
+    private record Result(Member member, Verdict verdict, String failure) {
+    }
+
+    private final List<Member> members;
+    private final MeterRegistry meters;
+
+    public SafetyChain(List<Member> members, MeterRegistry meters) {
+        this.members = List.copyOf(members);
+        this.meters = meters;
+    }
+
+    public static SafetyChain empty(MeterRegistry meters) {
+        return new SafetyChain(List.of(), meters);
+    }
+
+    public boolean isEmpty() {
+        return members.isEmpty();
+    }
+
+    public List<String> names() {
+        return members.stream().map(Member::name).toList();
+    }
+
+    public Mono<Outcome> screen(Screening screening) {
+        if (members.isEmpty()) {
+            return Mono.just(Outcome.PASS);
+        }
+        return Flux.mergeSequential(members.stream().map(member -> one(member, screening)).toList())
+                .collectList()
+                .map(results -> conclude(results, screening));
+    }
+
+    private Mono<Result> one(Member member, Screening screening) {
+        long started = System.nanoTime();
+        return Mono.defer(() -> member.filter().screen(screening))
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("the filter gave no verdict")))
+                .timeout(member.timeout())
+                .map(verdict -> new Result(member, verdict, null))
+                .onErrorResume(error -> Mono.just(failure(member, screening, error)))
+                .doOnNext(result -> Timer.builder("gateway.safety.screenings")
+                        .tags("filter", member.name(), "direction", screening.direction().label(), "verdict", kind(result))
+                        .register(meters).record(Duration.ofNanos(System.nanoTime() - started)));
+    }
+
+    /** A failed screening: a block by the filter (closed) or a pass (open), counted and logged either way. */
+    private Result failure(Member member, Screening screening, Throwable error) {
+        boolean closed = member.onFailure() == FailureMode.CLOSED;
+        String what = error instanceof TimeoutException ? "no verdict within " + member.timeout().toMillis() + " ms"
+                : error instanceof FilterFailure failure ? failure.getMessage() : error.getClass().getSimpleName();
+        meters.counter("gateway.safety.failures", "filter", member.name(), "direction", screening.direction().label(),
+                "outcome", closed ? "refused" : "passed").increment();
+        log.warn("Content-safety filter {} failed on the {} of request {} (team {}, model {}): {}; {}", member.name(),
+                screening.direction().label(), screening.requestId(), screening.teamId(), screening.model(), what,
+                closed ? "refused (on-failure: closed)" : "let through (on-failure: open)");
+        return new Result(member, closed ? null : Verdict.allow(), what);
+    }
+
+    private Outcome conclude(List<Result> results, Screening screening) {
+        Finding block = null;
+        List<Finding> annotations = new ArrayList<>();
+        for (Result result : results) {
+            String name = result.member().name();
+            if (result.verdict() == null && block == null) {
+                block = new Finding(name, Finding.UNAVAILABLE, null, result.failure());
+            } else if (result.verdict() instanceof Verdict.Block b && block == null) {
+                block = new Finding(name, b.category(), b.severity(), b.reason());
+            } else if (result.verdict() instanceof Verdict.Annotate a) {
+                annotations.add(new Finding(name, a.category(), a.severity(), a.reason()));
+            }
+        }
+        if (block != null && !block.unavailable()) {
+            meters.counter("gateway.safety.blocks", "filter", block.filter(), "direction", screening.direction().label(),
+                    "category", tag(block.category())).increment();
+            log.info("Content blocked on the {} of request {} (team {}, model {}): filter {}, category {}, severity {}",
+                    screening.direction().label(), screening.requestId(), screening.teamId(), screening.model(),
+                    block.filter(), block.category(), block.severity());
+        }
+        for (Finding annotation : annotations) {
+            meters.counter("gateway.safety.annotations", "filter", annotation.filter(), "direction", screening.direction().label(),
+                    "category", tag(annotation.category())).increment();
+        }
+        return new Outcome(block, annotations);
+    }
+
+    private static String kind(Result result) {
+        if (result.failure() != null) {
+            return "failure";
+        }
+        if (result.verdict() instanceof Verdict.Block) {
+            return "block";
+        }
+        if (result.verdict() instanceof Verdict.Annotate) {
+            return "annotate";
+        }
+        return "allow";
+    }
+
+    /** Categories come from filters (a webhook's are anyone's): bounded before they become a meter tag. */
+    private static String tag(String category) {
+        String value = category == null ? "none" : category;
+        return value.length() > MAX_TAG_LENGTH ? value.substring(0, MAX_TAG_LENGTH) : value;
+    }
+}

@@ -1,0 +1,63 @@
+package com.llamagateway.gateway.safety;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BlocklistFilterTest {
+
+    private final BlocklistFilter filter = new BlocklistFilter("blocked_term", List.of("forbidden fruit", "Straße", "砒霜"),
+            List.of("\\bproject\\s+x-?\\d{2}\\b"), 1_000_000_000L);
+
+    private Verdict judge(String text) {
+        return filter.judge(text);
+    }
+
+    @Test
+    void findsATermAsAWholeWordAndNamesWhichOne() {
+        assertThat(judge("I would like the forbidden fruit, please")).isEqualTo(Verdict.block("blocked_term", null, "blocked term 1"));
+        assertThat(judge("forbidden fruitcake and unforbidden fruit")).as("inside other words").isEqualTo(Verdict.allow());
+        assertThat(judge("a fruit that is forbidden")).isEqualTo(Verdict.allow());
+    }
+
+    @Test
+    void trivialObfuscationDoesNotGetATermPast() {
+        assertThat(judge("FoRbIdDeN FRUIT")).as("mixed case").isInstanceOf(Verdict.Block.class);
+        assertThat(judge("ｆｏｒｂｉｄｄｅｎ　ｆｒｕｉｔ")).as("full-width letters and space").isInstanceOf(Verdict.Block.class);
+        assertThat(judge("for\u200Dbid\u200Bden\u2060 fr\u200Cuit\uFEFF")).as("zero-width joiner, space, non-joiner, word joiner, BOM")
+                .isInstanceOf(Verdict.Block.class);
+        assertThat(judge("forbid\u00ADden fruit")).as("soft hyphen").isInstanceOf(Verdict.Block.class);
+        assertThat(judge("forbidden \n\t  fruit")).as("white space runs").isInstanceOf(Verdict.Block.class);
+        assertThat(judge("the STRASSE is closed")).as("case folding: ß = SS").isInstanceOf(Verdict.Block.class);
+        assertThat(judge("ﬀorbidden fruit".replace("ﬀ", "f"))).isInstanceOf(Verdict.Block.class);
+    }
+
+    @Test
+    void termsInScriptsWithoutSpacesMatchInsideText() {
+        assertThat(judge("他在茶里放了砒霜然后走了")).isInstanceOf(Verdict.Block.class);
+    }
+
+    @Test
+    void patternsMatchTheNormalisedTextCaseInsensitively() {
+        assertThat(judge("status of PROJECT X-42?")).isEqualTo(Verdict.block("blocked_term", null, "blocked pattern 1"));
+        assertThat(judge("status of ｐｒｏｊｅｃｔ  x42")).isInstanceOf(Verdict.Block.class);
+        assertThat(judge("project x-4")).isEqualTo(Verdict.allow());
+    }
+
+    @Test
+    void aPathologicalPatternStopsAtItsTimeInsteadOfHoldingTheThread() {
+        BlocklistFilter slow = new BlocklistFilter("blocked_term", List.of(), List.of("(.*a){14}c"), 50_000_000L); // seconds of backtracking unbounded
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> slow.judge("a".repeat(28) + "x")).isInstanceOf(FilterFailure.class);
+        assertThat((System.nanoTime() - started) / 1_000_000).as("ms until it gave up").isLessThan(2_000);
+    }
+
+    @Test
+    void invalidSettingsAreRefusedWithWhatIsWrong() {
+        assertThatThrownBy(() -> new BlocklistFilter("c", List.of(" \u200B "), List.of(), 1)).hasMessageContaining("term 1 is empty");
+        assertThatThrownBy(() -> new BlocklistFilter("c", List.of(), List.of("(unclosed"), 1)).hasMessageContaining("pattern 1");
+    }
+}
