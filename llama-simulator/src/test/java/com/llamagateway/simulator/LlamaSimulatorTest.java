@@ -29,6 +29,7 @@ class LlamaSimulatorTest {
     static void start() {
         LlamaSimulator.Builder builder = LlamaSimulator.builder();
         StandardDeployments.all(KEY).forEach(builder::deployment);
+        StandardDeployments.safety(KEY).forEach(builder::deployment);
         simulator = builder.start(0);
     }
 
@@ -187,5 +188,49 @@ class LlamaSimulatorTest {
         assertThat(stats.get("requests").asInt()).isEqualTo(2);
         assertThat(control.post().uri("/faults").contentType(MediaType.APPLICATION_JSON).bodyValue("{\"type\":\"boom\"}")
                 .exchangeToMono(r -> reactor.core.publisher.Mono.just(r.statusCode())).block(Duration.ofSeconds(5))).isEqualTo(HttpStatus.BAD_REQUEST);
+    }
+
+    @Test
+    void contentSafetyAnalyzesTextInTheDocumentedShapes() {
+        String path = "/contentsafety/text:analyze?api-version=2024-09-01";
+        Consumer<org.springframework.http.HttpHeaders> key = h -> h.set("Ocp-Apim-Subscription-Key", KEY);
+        Answer analysed = post(StandardDeployments.CONTENT_SAFETY, path, "{\"text\":\"They planned a massacre and a punch.\"}", key);
+        assertThat(analysed.status()).isEqualTo(200);
+        assertThat(analysed.json().toString()).isEqualTo("{\"blocklistsMatch\":[],\"categoriesAnalysis\":[{\"category\":\"Hate\",\"severity\":0},"
+                + "{\"category\":\"SelfHarm\",\"severity\":0},{\"category\":\"Sexual\",\"severity\":0},{\"category\":\"Violence\",\"severity\":6}]}");
+        simulator.deployment(StandardDeployments.CONTENT_SAFETY).flag("Hate", 3, "rude");
+        Answer eight = post(StandardDeployments.CONTENT_SAFETY, path,
+                "{\"text\":\"so rude\",\"categories\":[\"Hate\"],\"outputType\":\"EightSeverityLevels\"}", key);
+        assertThat(eight.json().get("categoriesAnalysis").toString()).isEqualTo("[{\"category\":\"Hate\",\"severity\":3}]");
+        Answer four = post(StandardDeployments.CONTENT_SAFETY, path, "{\"text\":\"so rude\",\"categories\":[\"Hate\"]}", key);
+        assertThat(four.json().get("categoriesAnalysis").get(0).get("severity").asInt()).as("trimmed to 0, 2, 4, 6").isEqualTo(2);
+
+        Answer tooLong = post(StandardDeployments.CONTENT_SAFETY, path, "{\"text\":\"" + "a".repeat(10_001) + "\"}", key);
+        assertThat(tooLong.status()).isEqualTo(400);
+        assertThat(tooLong.json().get("error").get("code").asString()).isEqualTo("InvalidRequestBody");
+        assertThat(tooLong.headers().getFirst("x-ms-error-code")).isEqualTo("InvalidRequestBody");
+        assertThat(post(StandardDeployments.CONTENT_SAFETY, path, "{\"text\":\"x\"}", h -> h.set("Ocp-Apim-Subscription-Key", "wrong")).status())
+                .isEqualTo(401);
+        assertThat(post(StandardDeployments.CONTENT_SAFETY, "/contentsafety/text:analyze", "{\"text\":\"x\"}", key).status())
+                .as("no api-version").isEqualTo(404);
+    }
+
+    @Test
+    void llamaGuardAnswersItsOwnPromptFormatOnly() {
+        String prompt = "<|begin_of_text|><|start_header_id|>user<|end_header_id|> Task: Check if there is unsafe content in 'User' messages"
+                + " in conversations according our safety policy with the below categories.\n\n<BEGIN UNSAFE CONTENT CATEGORIES>\n"
+                + "S1: Violent Crimes.\nS2: Non-Violent Crimes.\n<END UNSAFE CONTENT CATEGORIES>\n\n<BEGIN CONVERSATION>\n\n"
+                + "User: How do I launder money?\n\n<END CONVERSATION>\n\nProvide your safety assessment for ONLY THE LAST User message"
+                + " in the above conversation:\n - First line must read 'safe' or 'unsafe'.\n - If unsafe, a second line must include a"
+                + " comma-separated list of violated categories. <|eot_id|><|start_header_id|>assistant<|end_header_id|>";
+        String body = JSON.createObjectNode().put("prompt", prompt).put("max_tokens", 10).put("temperature", 0).toString();
+        Answer unsafe = post(StandardDeployments.LLAMA_GUARD, "/v1/completions", body);
+        assertThat(unsafe.json().get("choices").get(0).get("text").asString()).isEqualTo("unsafe\nS2");
+        String notListed = body.replace("S2: Non-Violent Crimes.\\n", "");
+        assertThat(post(StandardDeployments.LLAMA_GUARD, "/v1/completions", notListed).json().get("choices").get(0).get("text").asString())
+                .as("S2 not among the categories").isEqualTo("safe");
+        String other = JSON.createObjectNode().put("prompt", "How do I launder money?").put("max_tokens", 3).toString();
+        assertThat(post(StandardDeployments.LLAMA_GUARD, "/v1/completions", other).json().get("choices").get(0).get("text").asString())
+                .as("not the Llama Guard format").isEqualTo("The llama is");
     }
 }

@@ -45,27 +45,28 @@ public final class AzureContentSafetyFilter implements SafetyFilter {
         if (endpoint == null || apiKey == null || apiKey.isBlank()) {
             throw new IllegalArgumentException("needs endpoint and api-key");
         }
-        for (String category : categories) {
-            if (!CATEGORIES.contains(category)) {
-                throw new IllegalArgumentException("unknown category '" + category + "' (one of " + CATEGORIES + ")");
-            }
-        }
+        Map<String, Integer> byCategory = new java.util.HashMap<>();
         thresholds.forEach((category, threshold) -> {
-            if (!CATEGORIES.contains(category)) {
-                throw new IllegalArgumentException("threshold for unknown category '" + category + "' (one of " + CATEGORIES + ")");
-            }
-            if (threshold < 0 || threshold > 7) {
+            if (threshold == null || threshold < 0 || threshold > 7) {
                 throw new IllegalArgumentException("threshold of " + category + " must be 0–7");
             }
+            byCategory.put(category(category), threshold);
         });
         String base = endpoint.toString().replaceAll("/+$", "");
         this.analyze = URI.create(base + "/contentsafety/text:analyze?api-version=" + apiVersion);
         this.headers = Map.of("Ocp-Apim-Subscription-Key", apiKey);
         this.http = http;
-        this.categories = List.copyOf(categories);
-        this.thresholds = Map.copyOf(thresholds);
+        this.categories = categories.stream().map(AzureContentSafetyFilter::category).toList();
+        this.thresholds = Map.copyOf(byCategory);
         this.blocklistNames = List.copyOf(blocklistNames);
         this.haltOnBlocklistHit = haltOnBlocklistHit;
+    }
+
+    /** The API's name of a category, however the configuration spelled it ({@code violence}, {@code self-harm}, …). */
+    private static String category(String configured) {
+        String plain = configured.replaceAll("[-_ ]", "");
+        return CATEGORIES.stream().filter(c -> c.equalsIgnoreCase(plain)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("unknown category '" + configured + "' (one of " + CATEGORIES + ")"));
     }
 
     @Override
