@@ -395,6 +395,13 @@ class ContentSafetyEndToEndTest {
         assertThat(tookMillis).as("refused at the 400 ms timeout, not after the filter's 2 s").isLessThan(1_500);
         assertThat(deploymentOf(CS_MODEL).stats().requests()).isZero();
 
+        cs.faults().delayNext(Duration.ZERO, 1).failNext(500, 1); // the prompt screens fine, the completion's screening fails
+        JsonNode unscreened = json(post("/v1/chat/completions", chat(CS_MODEL, quoted("Hello there."))));
+        assertThat(unscreened.get("choices").get(0).get("finish_reason").asString()).isEqualTo("content_filter");
+        assertThat(unscreened.get("choices").get(0).get("message").get("content").asString()).isEmpty();
+        assertThat(unscreened.get("choices").get(0).get("content_filter_results").get("error").get("code").asString()).isEqualTo("filter_unavailable");
+        assertThat(unscreened.get("usage").get("completion_tokens").asInt()).isPositive();
+
         double passedBefore = meter("gateway.safety.failures", "filter", "cs-open", "direction", "input", "outcome", "passed");
         cs.faults().failNext(503, 1);
         assertThat(post("/v1/chat/completions", chat(CS_OPEN_MODEL, quoted("Hello there."))).getStatus().value()).isEqualTo(200);
