@@ -109,16 +109,20 @@ public final class CompletionPipeline {
             ModelPermission.check(inbound.team(), route.model());
             return new Routed(decoded.withModel(route.model()), route);
         }).flatMap(routed -> admission.admit(inbound.team().teamId(), routed.route().model(), routed.route().candidates(), routed.request())
-                .map(admitted -> new Exchange(inbound, routed.request(), admitted.deployment(),                          // admit
-                        backends.get(admitted.deployment().dialect()), admitted.reservation(), safety.chains(routed.route().model()),
-                        Screening.input(inbound.requestId(), inbound.team().teamId(), routed.route().model(), SafetyPolicy.prompt(routed.request())),
-                        List.of()))
+                .map(admitted -> exchange(inbound, routed, admitted))                                                   // admit
         ).flatMap(this::screenIn                                                                                        // screen in
         ).flatMap(exchange -> {
             BackendRequest outbound = exchange.backend().encodeRequest(exchange.request(), exchange.request().model(),
                     exchange.deployment().apiVersion());                                                                // encode for backend
             return exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound);
         });
+    }
+
+    private Exchange exchange(Inbound inbound, Routed routed, Admission.Admitted admitted) {
+        String model = routed.route().model();
+        Screening screening = Screening.input(inbound.requestId(), inbound.team().teamId(), model, SafetyPolicy.prompt(routed.request()));
+        return new Exchange(inbound, routed.request(), admitted.deployment(), backends.get(admitted.deployment().dialect()),
+                admitted.reservation(), safety.chains(model), screening, List.of());
     }
 
     /** The prompt through the input chain: a block gives the reservation back and refuses the request. */
