@@ -186,18 +186,21 @@ public record GatewayProperties(
      *
      * @param type      built-in type: blocklist | azure-content-safety | llama-guard | webhook; unset: the filter's
      *                  name if that is a built-in type, else the Spring bean of that name
-     * @param timeout   longest a screening may take before it counts as failed
-     * @param onFailure what a failed or timed-out screening means: closed (refuse) or open (let through, counted)
+     * @param timeout   longest a screening may take before it counts as failed (default 3s)
+     * @param onFailure what a failed or timed-out screening means: closed (refuse, the default) or open (let through, counted)
      */
-    public record Filter(String type, @DefaultValue("3s") Duration timeout, @DefaultValue("closed") FailureMode onFailure,
+    public record Filter(String type, Duration timeout, FailureMode onFailure,
                          String category, java.util.List<String> terms, java.util.List<String> patterns,
-                         URI endpoint, String apiKey, @DefaultValue("2024-09-01") String apiVersion,
+                         URI endpoint, String apiKey, String apiVersion,
                          java.util.List<String> categories, Map<String, Integer> thresholds,
                          java.util.List<String> blocklistNames, Boolean haltOnBlocklistHit,
                          String deployment, java.util.List<String> annotate,
                          URI url, Map<String, String> headers, String secret) {
 
         public Filter {
+            timeout = timeout == null ? Duration.ofSeconds(3) : timeout;
+            onFailure = onFailure == null ? FailureMode.CLOSED : onFailure;
+            apiVersion = apiVersion == null ? "2024-09-01" : apiVersion;
             terms = terms == null ? java.util.List.of() : java.util.List.copyOf(terms);
             patterns = patterns == null ? java.util.List.of() : java.util.List.copyOf(patterns);
             categories = categories == null ? java.util.List.of() : java.util.List.copyOf(categories);
@@ -209,8 +212,7 @@ public record GatewayProperties(
 
         /** The settings of a filter the configuration does not mention. */
         public static Filter defaults() {
-            return new Filter(null, Duration.ofSeconds(3), FailureMode.CLOSED, null, null, null, null, null, "2024-09-01",
-                    null, null, null, null, null, null, null, null, null);
+            return new Filter(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
         }
 
         @Override

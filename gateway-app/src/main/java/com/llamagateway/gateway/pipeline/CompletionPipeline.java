@@ -120,9 +120,12 @@ public final class CompletionPipeline {
 
     private Exchange exchange(Inbound inbound, Routed routed, Admission.Admitted admitted) {
         String model = routed.route().model();
-        Screening screening = Screening.input(inbound.requestId(), inbound.team().teamId(), model, SafetyPolicy.prompt(routed.request()));
+        SafetyPolicy.Chains chains = safety.chains(model);
+        // a model without filters skips collecting its prompt's text
+        List<Screening.Message> prompt = chains.screenNothing() ? List.of() : SafetyPolicy.prompt(routed.request());
+        Screening screening = Screening.input(inbound.requestId(), inbound.team().teamId(), model, prompt);
         return new Exchange(inbound, routed.request(), admitted.deployment(), backends.get(admitted.deployment().dialect()),
-                admitted.reservation(), safety.chains(model), screening, List.of());
+                admitted.reservation(), chains, screening, List.of());
     }
 
     /** The prompt through the input chain: a block gives the reservation back and refuses the request. */

@@ -118,7 +118,7 @@ public final class AzureContentSafetyFilter implements SafetyFilter {
             if (severity >= threshold && severity - threshold > worstOver) {
                 worstOver = severity - threshold;
                 worst = Verdict.block(category, severity, "severity " + severity + " reaches the threshold " + threshold);
-            } else if (severity > 0 && severity < threshold && !(worst instanceof Verdict.Block) && !(worst instanceof Verdict.Annotate)) {
+            } else if (severity > 0 && severity < threshold && worst instanceof Verdict.Allow) {
                 worst = Verdict.annotate(category, severity, "severity " + severity + " below the threshold " + threshold);
             }
         }

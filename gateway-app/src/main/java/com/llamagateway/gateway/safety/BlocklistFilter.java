@@ -86,7 +86,7 @@ public final class BlocklistFilter implements SafetyFilter {
     private int findTerm(String text) {
         for (int start = 0; start < text.length(); ) {
             int first = text.codePointAt(start);
-            if (wordBoundaryBefore(text, start, first)) {
+            if (separated(first, start == 0 ? -1 : text.codePointBefore(start))) {
                 Node node = terms;
                 for (int at = start; at < text.length(); ) {
                     int cp = text.codePointAt(at);
@@ -95,7 +95,7 @@ public final class BlocklistFilter implements SafetyFilter {
                         break;
                     }
                     at += Character.charCount(cp);
-                    if (node.term > 0 && wordBoundaryAfter(text, at, cp)) {
+                    if (node.term > 0 && separated(cp, at < text.length() ? text.codePointAt(at) : -1)) {
                         return node.term;
                     }
                 }
@@ -105,20 +105,16 @@ public final class BlocklistFilter implements SafetyFilter {
         return 0;
     }
 
-    private static boolean wordBoundaryBefore(String text, int at, int first) {
-        if (at == 0 || !wordChar(first) || unspaced(first)) {
-            return true;
-        }
-        int previous = text.codePointBefore(at);
-        return !wordChar(previous) || unspaced(previous);
+    /**
+     * Whether a term's first or last character {@code edge} ends a word against its {@code neighbour} (-1: the text's
+     * start or end): a word boundary, or a script written without spaces on either side.
+     */
+    private static boolean separated(int edge, int neighbour) {
+        return neighbour < 0 || !inSpacedWord(edge) || !inSpacedWord(neighbour);
     }
 
-    private static boolean wordBoundaryAfter(String text, int at, int last) {
-        if (at >= text.length() || !wordChar(last) || unspaced(last)) {
-            return true;
-        }
-        int next = text.codePointAt(at);
-        return !wordChar(next) || unspaced(next);
+    private static boolean inSpacedWord(int cp) {
+        return wordChar(cp) && !unspaced(cp);
     }
 
     private static boolean wordChar(int cp) {

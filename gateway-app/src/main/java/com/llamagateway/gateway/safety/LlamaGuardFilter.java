@@ -69,15 +69,14 @@ public final class LlamaGuardFilter implements SafetyFilter {
         if (assessment.safe()) {
             return Verdict.allow();
         }
-        String first = assessment.categories().isEmpty() ? "unsafe" : assessment.categories().get(0);
-        String reason = assessment.categories().isEmpty() ? "Llama Guard: unsafe"
-                : "Llama Guard: " + String.join(", ", assessment.categories().stream()
-                        .map(code -> code + " " + LlamaGuardPrompt.CATEGORIES.getOrDefault(code, "?").replaceAll("\\.$", "")).toList());
-        for (String code : assessment.categories()) {
-            if (!annotateOnly.contains(code)) {
-                return Verdict.block(code, null, reason);
-            }
+        List<String> codes = assessment.categories();
+        if (codes.isEmpty()) {
+            return Verdict.block("unsafe", null, "Llama Guard: unsafe");
         }
-        return assessment.categories().isEmpty() ? Verdict.block(first, null, reason) : Verdict.annotate(first, null, reason);
+        String reason = "Llama Guard: " + String.join(", ", codes.stream()
+                .map(code -> code + " " + LlamaGuardPrompt.CATEGORIES.getOrDefault(code, "?").replaceAll("\\.$", "")).toList());
+        return codes.stream().filter(code -> !annotateOnly.contains(code)).findFirst()
+                .map(code -> Verdict.block(code, null, reason))
+                .orElseGet(() -> Verdict.annotate(codes.get(0), null, reason));
     }
 }

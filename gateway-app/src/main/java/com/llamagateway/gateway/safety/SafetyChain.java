@@ -47,10 +47,6 @@ public final class SafetyChain {
         this.meters = meters;
     }
 
-    public static SafetyChain empty(MeterRegistry meters) {
-        return new SafetyChain(List.of(), meters);
-    }
-
     public boolean isEmpty() {
         return members.isEmpty();
     }

@@ -15,6 +15,10 @@ public final class SafetyPolicy {
 
     /** The input and output chains of one model. */
     public record Chains(SafetyChain input, SafetyChain output) {
+
+        public boolean screenNothing() {
+            return input.isEmpty() && output.isEmpty();
+        }
     }
 
     private final Chains defaults;
