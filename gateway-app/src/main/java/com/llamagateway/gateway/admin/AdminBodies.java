@@ -1,5 +1,6 @@
 package com.llamagateway.gateway.admin;
 
+import com.llamagateway.gateway.quota.ScopeLimits;
 import com.llamagateway.gateway.team.TeamError;
 import tools.jackson.databind.JsonNode;
 
@@ -40,8 +41,8 @@ final class AdminBodies {
             }
             return null;
         }
-        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 1 || value.asLong() > 1_000_000_000_000L) {
-            throw TeamError.invalid(field, "'" + field + "' must be a whole number from 1 to 1000000000000"
+        if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < 1 || value.asLong() > ScopeLimits.MAX_PER_MINUTE) {
+            throw TeamError.invalid(field, "'" + field + "' must be a whole number from 1 to " + ScopeLimits.MAX_PER_MINUTE
                     + (required ? "." : ", or null for no limit."));
         }
         return value.asLong();

@@ -2,6 +2,7 @@ package com.llamagateway.gateway.config;
 
 import com.llamagateway.gateway.routing.DeploymentKind;
 import com.llamagateway.gateway.protocol.DialectName;
+import com.llamagateway.gateway.quota.QuotaProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -26,7 +27,7 @@ public record GatewayProperties(
         @DefaultValue Simulator simulator,
         @DefaultValue Admin admin,
         @DefaultValue Keys keys,
-        @DefaultValue Quota quota,
+        @DefaultValue QuotaProperties quota,
         @DefaultValue Safety safety) {
 
     public GatewayProperties {
@@ -51,68 +52,8 @@ public record GatewayProperties(
      */
     public record Deployment(DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
                              String deploymentName, String apiVersion, Duration connectTimeout, Duration readTimeout,
-                             Limits limits) {
+                             QuotaProperties.Limits limits) {
     }
-
-    /** Tokens and requests per minute; an unset unit means "the default" (deployments) or "not limited" (teams). */
-    public record Limits(Long tokensPerMinute, Long requestsPerMinute) {
-    }
-
-    /**
-     * Quotas (docs/quotas.md).
-     *
-     * @param store             memory (one replica) | redis (any number of replicas sharing the buckets)
-     * @param deploymentDefault a deployment's capacity where its entry sets none (400,000 tokens and 1,000 requests)
-     * @param teamDefault       a team's allowance on each model where the admin API set none; unset: not limited
-     * @param defaultMaxTokens  output tokens reserved per choice when a request sets no {@code max_tokens}
-     * @param limitsRefresh     how often a replica reloads the limits set through the admin API
-     */
-    public record Quota(@DefaultValue("memory") StoreKind store, Limits deploymentDefault, Limits teamDefault,
-                        @DefaultValue("4096") int defaultMaxTokens, @DefaultValue("1s") Duration limitsRefresh,
-                        @DefaultValue Redis redis) {
-
-        public static final long DEFAULT_TOKENS_PER_MINUTE = 400_000;
-        public static final long DEFAULT_REQUESTS_PER_MINUTE = 1_000;
-
-        public Quota {
-            deploymentDefault = new Limits(
-                    deploymentDefault != null && deploymentDefault.tokensPerMinute() != null ? deploymentDefault.tokensPerMinute() : DEFAULT_TOKENS_PER_MINUTE,
-                    deploymentDefault != null && deploymentDefault.requestsPerMinute() != null ? deploymentDefault.requestsPerMinute() : DEFAULT_REQUESTS_PER_MINUTE);
-            teamDefault = teamDefault == null ? new Limits(null, null) : teamDefault;
-        }
-
-        public enum StoreKind { MEMORY, REDIS }
-    }
-
-    /**
-     * The Redis that holds the buckets when {@code gateway.quota.store=redis}.
-     *
-     * @param url           standalone {@code redis://[:password@]host:port[/db]} (or {@code rediss://}), or Sentinel
-     *                      {@code redis-sentinel://host1:26379,host2:26379/0#mymaster}
-     * @param cluster       Redis Cluster seed nodes ({@code redis://host:port} each); when set, {@code url} is ignored
-     * @param timeout       longest wait for one Redis operation before it counts as failed
-     * @param retryInterval after a failure, how long the fallback is used before Redis is tried again
-     * @param replicas      how many gateway replicas share the deployments: while Redis is unreachable each replica
-     *                      admits this share of a deployment's capacity
-     * @param onFailure     what each scope does while Redis is unreachable
-     */
-    public record Redis(@DefaultValue("redis://127.0.0.1:6379") String url, java.util.List<String> cluster,
-                        @DefaultValue("250ms") Duration timeout, @DefaultValue("2s") Duration retryInterval,
-                        @DefaultValue("1") int replicas, @DefaultValue OnFailure onFailure) {
-
-        public Redis {
-            cluster = cluster == null ? java.util.List.of() : java.util.List.copyOf(cluster);
-        }
-    }
-
-    /**
-     * @param deployment default {@code local-share}: each replica admits its share of the capacity on its own
-     * @param team       default {@code reject}: requests under a team allowance are refused with 503
-     */
-    public record OnFailure(@DefaultValue("local-share") FailurePolicy deployment, @DefaultValue("reject") FailurePolicy team) {
-    }
-
-    public enum FailurePolicy { LOCAL_SHARE, REJECT }
 
     /**
      * Bounds on what a client may send.

@@ -20,13 +20,14 @@ import java.util.List;
 
 /**
  * The admin side of quotas: setting a deployment's capacity or a team's allowance (stored and audited in one
- * transaction, then applied to the buckets at once, keeping what was spent), and showing limits with what is left.
+ * transaction, then written to the store, which every replica's next request reads, keeping what was spent), and
+ * showing limits with what is left.
  */
 public final class QuotaAdmin {
 
     private final LimitsRepository repository;
     private final QuotaLimits limits;
-    private final BucketStore store;
+    private final QuotaStore store;
     private final DeploymentCatalog catalog;
     private final TeamService teams;
     private final TeamStore audit;
@@ -34,7 +35,7 @@ public final class QuotaAdmin {
     private final Json json;
     private final Clock clock;
 
-    public QuotaAdmin(LimitsRepository repository, QuotaLimits limits, BucketStore store, DeploymentCatalog catalog, TeamService teams,
+    public QuotaAdmin(LimitsRepository repository, QuotaLimits limits, QuotaStore store, DeploymentCatalog catalog, TeamService teams,
                       TeamStore audit, TransactionalOperator transactions, Json json, Clock clock) {
         this.repository = repository;
         this.limits = limits;
@@ -49,7 +50,7 @@ public final class QuotaAdmin {
 
     /** The deployment's limits and what its buckets hold now. */
     public Mono<ObjectNode> deployment(Deployment deployment) {
-        return view(limits.deployment(deployment), Scope.deployment(deployment.name()));
+        return view(deployment.model(), new ScopeQuota(Scope.deployment(deployment.name()), limits.deployment(deployment)));
     }
 
     public Mono<ObjectNode> setDeploymentLimits(String actor, String name, long tokensPerMinute, long requestsPerMinute) {
@@ -57,7 +58,8 @@ public final class QuotaAdmin {
         if (deployment == null) {
             return Mono.error(TeamError.notFound("deployment", name));
         }
-        return change(actor, "deployment.limits", Scope.deployment(name), limits.deployment(deployment), tokensPerMinute, requestsPerMinute)
+        return change(actor, "deployment.limits", deployment.model(), new ScopeQuota(Scope.deployment(name), limits.deployment(deployment)),
+                tokensPerMinute, requestsPerMinute)
                 .then(Mono.defer(() -> deployment(deployment)));
     }
 
@@ -73,31 +75,36 @@ public final class QuotaAdmin {
             return Mono.error(TeamError.notFound("model", model));
         }
         return teams.getTeam(teamId)
-                .then(Mono.defer(() -> change(actor, "team.quota", Scope.team(teamId, model), limits.team(teamId, model),
+                .then(Mono.defer(() -> change(actor, "team.quota", model, new ScopeQuota(Scope.team(teamId, model), limits.team(teamId, model)),
                         tokensPerMinute, requestsPerMinute)))
                 .then(Mono.defer(() -> teamQuota(teamId, model)));
     }
 
     /**
      * Stores the scope's new limits with their audit entry in one transaction, with a version newer than any known
-     * for the scope; then this replica knows them and the buckets carry them.
+     * for the scope (in the database, on this replica, in the store); then this replica knows them and the store
+     * holds them, so every replica's next request is admitted under them.
      */
-    private Mono<Void> change(String actor, String action, Scope scope, ScopeLimits before, Long tokensPerMinute, Long requestsPerMinute) {
-        return repository.version(scope).defaultIfEmpty(0L).flatMap(stored -> {
-            ScopeLimits after = new ScopeLimits(tokensPerMinute, requestsPerMinute, ScopeLimits.ADMIN,
-                    limits.nextVersion(Math.max(stored, before.version())));
+    private Mono<Void> change(String actor, String action, String model, ScopeQuota before, Long tokensPerMinute, Long requestsPerMinute) {
+        Scope scope = before.scope();
+        Mono<Long> inStore = store.peek(model, before).map(QuotaStore.Peek::version).onErrorReturn(0L);
+        return Mono.zip(repository.version(scope).defaultIfEmpty(0L), inStore).flatMap(versions -> {
+            long newest = Math.max(Math.max(versions.getT1(), versions.getT2()), before.limits().version());
+            ScopeLimits after = new ScopeLimits(tokensPerMinute, requestsPerMinute, ScopeLimits.ADMIN, limits.nextVersion(newest));
             Instant now = now();
             String target = scope.kind() == Scope.Kind.TEAM ? scope.name() + "/" + scope.model() : scope.name();
             return repository.save(scope, after, now)
-                    .then(audit.audit(new AuditEntry(0, now, actor, action, scope.kind().label(), target, write(before), write(after))))
+                    .then(audit.audit(new AuditEntry(0, now, actor, action, scope.kind().label(), target, write(before.limits()), write(after))))
                     .as(transactions::transactional)
                     .then(Mono.fromRunnable(() -> limits.changed(scope, after)))
-                    .then(apply(after, scope));
+                    // a store that does not answer now learns the change from the next request of any replica that reloaded it
+                    .then(store.peek(model, new ScopeQuota(scope, after)).onErrorResume(e -> Mono.empty()))
+                    .then();
         });
     }
 
     private Mono<ObjectNode> teamQuota(String teamId, String model) {
-        return view(limits.team(teamId, model), Scope.team(teamId, model)).map(view -> {
+        return view(model, new ScopeQuota(Scope.team(teamId, model), limits.team(teamId, model))).map(view -> {
             ObjectNode withModel = json.object();
             withModel.put("model", model);
             withModel.setAll(view);
@@ -110,30 +117,35 @@ public final class QuotaAdmin {
                 : team.allowedModels().stream().filter(model -> !catalog.pool(model).isEmpty()).toList();
     }
 
-    /** Brings the buckets to the new version now (any operation does), so every replica enforces it at once. */
-    private Mono<Void> apply(ScopeLimits after, Scope scope) {
-        return Flux.fromIterable(after.buckets(scope)).flatMap(bucket -> store.level(bucket).onErrorResume(e -> Mono.empty())).then();
-    }
-
     /**
      * {@code tokensPerMinute}, {@code requestsPerMinute} (null: not limited), {@code source}, and {@code remaining}
-     * per limited unit ({@code null} while the store does not answer).
+     * per limited unit ({@code null} while the store does not answer). The store's limits win over this replica's:
+     * another replica may have applied a newer one already.
      */
-    private Mono<ObjectNode> view(ScopeLimits scopeLimits, Scope scope) {
-        ObjectNode view = limitsNode(scopeLimits);
-        view.put("source", scopeLimits.source());
+    private Mono<ObjectNode> view(String model, ScopeQuota scope) {
+        ObjectNode view = limitsNode(scope.limits());
+        view.put("source", scope.limits().source());
         ObjectNode remaining = view.putObject("remaining");
-        return Flux.fromIterable(scopeLimits.buckets(scope))
-                .concatMap(bucket -> store.level(bucket)
-                        .doOnNext(level -> {
-                            remaining.put(bucket.unit().label(), level.available());
-                            // the store's size wins: another replica may have applied a newer limit already
-                            view.put(bucket.unit() == Unit.TOKENS ? "tokensPerMinute" : "requestsPerMinute", level.perMinute());
-                        })
-                        .onErrorResume(e -> {
-                            remaining.putNull(bucket.unit().label());
-                            return Mono.empty();
-                        }))
+        return store.peek(model, scope)
+                .doOnNext(peek -> {
+                    for (Unit unit : Unit.values()) {
+                        String field = unit == Unit.TOKENS ? "tokensPerMinute" : "requestsPerMinute";
+                        if (peek.levels().limits(unit)) {
+                            view.put(field, peek.levels().limit(unit));
+                            remaining.put(unit.label(), peek.levels().left(unit));
+                        } else {
+                            view.putNull(field);
+                        }
+                    }
+                })
+                .onErrorResume(e -> {
+                    for (Unit unit : Unit.values()) {
+                        if (scope.limits().perMinute(unit) != null) {
+                            remaining.putNull(unit.label());
+                        }
+                    }
+                    return Mono.empty();
+                })
                 .then(Mono.just(view));
     }
 

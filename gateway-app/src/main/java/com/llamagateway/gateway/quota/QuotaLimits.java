@@ -1,6 +1,5 @@
 package com.llamagateway.gateway.quota;
 
-import com.llamagateway.gateway.config.GatewayProperties;
 import com.llamagateway.gateway.routing.Deployment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,8 +15,8 @@ import java.util.Map;
 /**
  * The limits of every scope as this replica knows them: what the admin API stored, else the configuration.
  * Reloaded from the database every {@code gateway.quota.limits-refresh}; a change made on this replica applies at
- * once. Other replicas enforce a change before they reload it, because the Redis buckets keep the newest
- * configuration with a higher version (see {@link BucketSpec#version()}).
+ * once. Other replicas enforce a change before they reload it: the store keeps the newest version of every
+ * scope's limits and applies it on the next request (see {@link ScopeLimits#version()}).
  *
  * <p>Configured limits carry this replica's start time as version: a replica started later with other defaults
  * wins over older replicas, and a limit set through the admin API (versioned by the time it was set) wins over
@@ -28,7 +27,7 @@ public final class QuotaLimits implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(QuotaLimits.class);
 
     private final LimitsRepository repository;
-    private final GatewayProperties.Limits teamDefault;
+    private final QuotaProperties.Limits teamDefault;
     private final long configVersion;
     private final Duration refreshInterval;
     private volatile Map<String, ScopeLimits> deployments = Map.of();
@@ -38,7 +37,7 @@ public final class QuotaLimits implements SmartLifecycle {
     private record TeamModel(String teamId, String model) {
     }
 
-    public QuotaLimits(LimitsRepository repository, GatewayProperties.Limits teamDefault, long configVersion, Duration refreshInterval) {
+    public QuotaLimits(LimitsRepository repository, QuotaProperties.Limits teamDefault, long configVersion, Duration refreshInterval) {
         this.repository = repository;
         this.teamDefault = teamDefault;
         this.configVersion = configVersion;

@@ -1,10 +1,5 @@
 package com.llamagateway.gateway.quota;
 
-import com.llamagateway.gateway.config.GatewayProperties;
-import io.github.bucket4j.TimeMeter;
-import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
-import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
-import io.github.bucket4j.redis.lettuce.Bucket4jLettuce;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -12,66 +7,68 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.reactive.RedisScriptingReactiveCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The Lettuce connection behind {@link RedisBucketStore}: standalone or Sentinel ({@code gateway.quota.redis.url})
- * or Cluster ({@code gateway.quota.redis.cluster}). Commands fail at once while disconnected (rather than queue) and
- * after {@code timeout}; Lettuce reconnects by itself.
+ * The Lettuce connection behind {@link RedisQuotaStore}: standalone or Sentinel ({@code gateway.quota.redis.url})
+ * or Cluster ({@code gateway.quota.redis.cluster}). Commands fail at once while disconnected (rather than queue);
+ * Lettuce reconnects by itself. Calls are timed out by {@link RedisWithFallback}; Lettuce's own timeout is only a
+ * backstop behind it.
  */
 public final class RedisConnector implements AutoCloseable {
 
-    /** A bucket's key outlives the time it needs to fill up again by this much. */
-    private static final Duration KEEP_AFTER_FULL = Duration.ofSeconds(10);
+    /** Reconnect attempts back off from 10 ms to at most 1 s (Lettuce's default grows to 30 s: minutes of degraded quotas). */
+    private static final Delay RECONNECT = Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS);
 
     private final AbstractRedisClient client;
-    private final StatefulConnection<String, byte[]> connection;
-    private final AsyncProxyManager<String> buckets;
+    private final ClientResources resources;
+    private final StatefulConnection<String, String> connection;
+    private final RedisScriptingReactiveCommands<String, String> commands;
 
-    private RedisConnector(AbstractRedisClient client, StatefulConnection<String, byte[]> connection, AsyncProxyManager<String> buckets) {
+    private RedisConnector(AbstractRedisClient client, ClientResources resources, StatefulConnection<String, String> connection,
+                           RedisScriptingReactiveCommands<String, String> commands) {
         this.client = client;
+        this.resources = resources;
         this.connection = connection;
-        this.buckets = buckets;
+        this.commands = commands;
     }
 
-    public static RedisConnector connect(GatewayProperties.Redis config, TimeMeter clock) {
-        RedisCodec<String, byte[]> codec = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-        TimeoutOptions timeouts = TimeoutOptions.enabled(config.timeout());
+    public static RedisConnector connect(QuotaProperties.Redis config) {
+        TimeoutOptions timeouts = TimeoutOptions.enabled(config.timeout().multipliedBy(4));
+        ClientResources resources = DefaultClientResources.builder().reconnectDelay(RECONNECT).build();
         try {
             if (!config.cluster().isEmpty()) {
                 List<RedisURI> seeds = config.cluster().stream().map(RedisURI::create).toList();
-                RedisClusterClient client = RedisClusterClient.create(seeds);
+                RedisClusterClient client = RedisClusterClient.create(resources, seeds);
                 client.setOptions(ClusterClientOptions.builder().disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                         .timeoutOptions(timeouts).build());
-                StatefulRedisClusterConnection<String, byte[]> connection = client.connect(codec);
-                return new RedisConnector(client, connection, buckets(Bucket4jLettuce.casBasedBuilder(connection), clock));
+                StatefulRedisClusterConnection<String, String> connection = client.connect(StringCodec.UTF8);
+                return new RedisConnector(client, resources, connection, connection.reactive());
             }
-            RedisClient client = RedisClient.create(RedisURI.create(config.url()));
+            RedisClient client = RedisClient.create(resources, RedisURI.create(config.url()));
             client.setOptions(ClientOptions.builder().disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                     .timeoutOptions(timeouts).build());
-            StatefulRedisConnection<String, byte[]> connection = client.connect(codec);
-            return new RedisConnector(client, connection, buckets(Bucket4jLettuce.casBasedBuilder(connection), clock));
+            StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8);
+            return new RedisConnector(client, resources, connection, connection.reactive());
         } catch (RuntimeException e) {
+            resources.shutdown();
             throw new IllegalStateException("gateway.quota.store=redis, but Redis at " + where(config) + " cannot be reached: " + e.getMessage(), e);
         }
     }
 
-    private static AsyncProxyManager<String> buckets(Bucket4jLettuce.LettuceBasedProxyManagerBuilder<String> builder, TimeMeter clock) {
-        return builder.clientClock(clock)
-                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_AFTER_FULL))
-                .build().asAsync();
-    }
-
     /** Hosts and ports only: a URL may carry a password. */
-    private static String where(GatewayProperties.Redis config) {
+    static String where(QuotaProperties.Redis config) {
         List<String> urls = config.cluster().isEmpty() ? List.of(config.url()) : config.cluster();
         return urls.stream().map(url -> {
             RedisURI uri = RedisURI.create(url);
@@ -80,13 +77,14 @@ public final class RedisConnector implements AutoCloseable {
         }).toList().toString();
     }
 
-    public AsyncProxyManager<String> buckets() {
-        return buckets;
+    public RedisScriptingReactiveCommands<String, String> commands() {
+        return commands;
     }
 
     @Override
     public void close() {
         connection.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

@@ -3,36 +3,37 @@ package com.llamagateway.gateway.quota;
 import com.llamagateway.gateway.protocol.Usage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * What an admitted request holds in every bucket, until it is settled once: with the real usage (unused tokens
- * go back, usage above the reservation is charged, into debt if need be) or refunded whole when the deployment
- * served nothing. A settlement the store fails to take is logged and counted; the request it belongs to is
- * already answered.
+ * What an admitted request holds on the team's and the deployment's buckets, until it is settled once: with the
+ * real usage (unused tokens go back, usage above the reservation is charged, into debt if need be) or refunded whole
+ * when the deployment served nothing. The store settles an admission once whatever is asked of it; this object asks
+ * once. A settlement the store fails to take is logged and counted; the request it belongs to is already answered.
  */
 public final class Reservation {
 
     private static final Logger log = LoggerFactory.getLogger(Reservation.class);
+    /** Reported usage beyond this is not believed: a settlement charges at most one minute's limit anyway. */
+    private static final long MAX_USAGE = 1_000_000_000L;
 
-    /** What was taken from one bucket. */
-    record Hold(BucketSpec bucket, long amount, BucketStore.Held held) {
-    }
-
-    private final List<Hold> holds;
+    private final QuotaStore store;
+    private final QuotaStore.Held held;
     private final Demand demand;
+    private final boolean teamLimitsTokens;
     private final Map<String, String> headers;
     private final QuotaMetrics metrics;
     private final AtomicBoolean settled = new AtomicBoolean();
 
-    Reservation(List<Hold> holds, Demand demand, Map<String, String> headers, QuotaMetrics metrics) {
-        this.holds = List.copyOf(holds);
+    Reservation(QuotaStore store, QuotaStore.Held held, Demand demand, boolean teamLimitsTokens, Map<String, String> headers,
+                QuotaMetrics metrics) {
+        this.store = store;
+        this.held = held;
         this.demand = demand;
+        this.teamLimitsTokens = teamLimitsTokens;
         this.headers = Map.copyOf(headers);
         this.metrics = metrics;
     }
@@ -53,16 +54,11 @@ public final class Reservation {
         }
         long used = usage.totalTokens() > 0 ? usage.totalTokens() : (long) usage.promptTokens() + usage.completionTokens();
         metrics.promptEstimate(demand.promptTokens(), usage.promptTokens());
-        return Flux.fromIterable(holds)
-                .filter(hold -> hold.bucket().unit() == Unit.TOKENS)
-                .flatMap(hold -> {
-                    metrics.settled(hold.bucket().scope().kind(), used);
-                    long unused = hold.amount() - used;
-                    return unused > 0 ? safely(hold, hold.held().giveBack(unused), "give back " + unused)
-                            : unused < 0 ? safely(hold, hold.held().charge(-unused), "charge " + -unused)
-                            : Mono.<Void>empty();
-                })
-                .then();
+        metrics.settled(Scope.Kind.DEPLOYMENT, used);
+        if (teamLimitsTokens) {
+            metrics.settled(Scope.Kind.TEAM, used);
+        }
+        return safely(store.settle(held, Math.min(Math.max(0, used), MAX_USAGE)), "settle " + used + " tokens used of " + demand.tokens());
     }
 
     /** Gives everything back: the deployment served nothing. */
@@ -70,15 +66,15 @@ public final class Reservation {
         if (!settled.compareAndSet(false, true)) {
             return Mono.empty();
         }
-        return Flux.fromIterable(holds).flatMap(hold -> safely(hold, hold.held().giveBack(hold.amount()), "refund " + hold.amount())).then();
+        return safely(store.refund(held), "refund " + demand.tokens() + " tokens and the request");
     }
 
-    private Mono<Void> safely(Hold hold, Mono<Void> operation, String what) {
+    private Mono<Void> safely(Mono<QuotaStore.Settled> operation, String what) {
         return operation.onErrorResume(error -> {
             metrics.settlementFailed();
-            log.warn("Could not {} {} to {} ({}); the bucket keeps the reservation", what, hold.bucket().unit().label(), hold.bucket().key(),
-                    error.toString());
+            log.warn("Could not {} of admission {} on {} / {} ({}); the buckets keep the reservation", what, held.id(), held.team().field(),
+                    held.member().field(), error.toString());
             return Mono.empty();
-        });
+        }).then();
     }
 }

@@ -31,10 +31,20 @@ public record Scope(Kind kind, String name, String model) {
         return new Scope(Kind.TEAM, teamId, model);
     }
 
-    /** The bucket's key, the same on every replica. */
-    String key(Unit unit) {
-        return kind == Kind.DEPLOYMENT
-                ? "llgw:quota:deployment:" + name + ":" + unit.label()
-                : "llgw:quota:team:" + name + ":" + model + ":" + unit.label();
+    /**
+     * The scope's name among the scopes of its model: {@code t:<team id>} or {@code d:<deployment>}, percent-encoded
+     * so that no name can carry a Redis hash tag or a separator.
+     */
+    String field() {
+        return (kind == Kind.DEPLOYMENT ? "d:" : "t:") + encode(name);
+    }
+
+    /** Where a model's quota keys live in Redis: all under one hash tag, so one script's keys share a cluster slot. */
+    static String modelPrefix(String model) {
+        return "llgw:{m:" + encode(model) + "}:";
+    }
+
+    private static String encode(String name) {
+        return java.net.URLEncoder.encode(name, java.nio.charset.StandardCharsets.UTF_8);
     }
 }

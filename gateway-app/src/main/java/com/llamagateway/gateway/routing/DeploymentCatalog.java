@@ -1,6 +1,7 @@
 package com.llamagateway.gateway.routing;
 
 import com.llamagateway.gateway.config.GatewayProperties;
+import com.llamagateway.gateway.quota.QuotaProperties;
 import com.llamagateway.gateway.protocol.DialectName;
 
 import java.net.URI;
@@ -72,7 +73,7 @@ public final class DeploymentCatalog {
         return new DeploymentCatalog(deployments);
     }
 
-    private static Deployment.Capacity capacity(String prefix, GatewayProperties.Limits limits, GatewayProperties.Limits defaults) {
+    private static Deployment.Capacity capacity(String prefix, QuotaProperties.Limits limits, QuotaProperties.Limits defaults) {
         long tokens = limits != null && limits.tokensPerMinute() != null ? limits.tokensPerMinute() : defaults.tokensPerMinute();
         long requests = limits != null && limits.requestsPerMinute() != null ? limits.requestsPerMinute() : defaults.requestsPerMinute();
         if (tokens < 1 || requests < 1) {

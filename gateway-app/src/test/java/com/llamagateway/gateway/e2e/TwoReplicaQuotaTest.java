@@ -10,7 +10,10 @@ import com.llamagateway.simulator.SimulatedDeployment;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.http.HttpHeaders;
@@ -32,11 +35,13 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Two gateway replicas sharing a real Redis (a server of this test's own, so it can be stopped) and PostgreSQL,
- * in front of simulated deployments. The buckets' clock is held still, so that "one window" is exact and what a
- * bucket holds can be compared to the last token.
+ * Two gateway replicas sharing a real Redis (a server of this test's own, so it can be paused and killed) and
+ * PostgreSQL, in front of simulated deployments. The buckets' clock is held still (the replicas pass it to the Redis
+ * scripts), so that "one window" is exact and what a bucket holds can be compared to the last token, however slowly
+ * the machine runs. The test that kills Redis runs last.
  */
 @ExtendWith(PostgresSchema.Required.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoReplicaQuotaTest {
 
     private static final String ADMIN_TOKEN = "two-replica-quota-admin-token-0123";
@@ -62,6 +67,7 @@ class TwoReplicaQuotaTest {
             "interplay", new long[]{10_000_000, 10},
             "change", new long[]{10_000_000, 100},
             "outage", new long[]{10_000_000, 1_000},
+            "pause", new long[]{10_000_000, 100},
             "cancel", new long[]{1_000_000, 100_000});
 
     @BeforeAll
@@ -277,21 +283,22 @@ class TwoReplicaQuotaTest {
     }
 
     @Test
-    void aTeamAtItsAllowanceIsRefusedWhileAnotherTeamIsAdmitted() {
+    void aFirstAllowanceSetOnOneReplicaIsEnforcedByTheOtherOnItsVeryNextRequest() {
         String[] limited = teamKey("limited").split(" ");
         String other = teamKey("unlimited").split(" ")[0];
         Outcome set = admin(b, HttpMethod.PUT, "/admin/v1/teams/" + limited[1] + "/quotas/interplay", "{\"requestsPerMinute\":4}");
         assertThat(set.status()).isEqualTo(200);
-        // a first allowance (there was no bucket to carry it) reaches the other replica with its next reload of the limits
-        long seenAfter = millisUntil(() -> "admin".equals(quota(a, limited[1], "interplay").get("source").asString()));
-        System.out.println("Replica A enforces the new allowance " + seenAfter + " ms after it was set on replica B");
-        assertThat(seenAfter).isBetween(0L, 1_500L);
+        // replica A has not reloaded the limits (it does every second): the store holds the allowance, A's next request reads it
+        assertThat(quota(a, limited[1], "interplay").get("source").asString()).as("A's own view, not reloaded yet").isEqualTo("config");
 
-        List<Outcome> limitedOutcomes = burst(6, 3, limited[0], chat("interplay", 5));
-        assertThat(count(limitedOutcomes, 200)).isEqualTo(4);
+        List<Outcome> limitedOutcomes = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            limitedOutcomes.add(send(a, HttpMethod.POST, "/v1/chat/completions", limited[0], chat("interplay", 5)));
+        }
+        assertThat(limitedOutcomes.stream().map(Outcome::status).toList()).containsExactly(200, 200, 200, 200, 429, 429);
         assertThat(limitedOutcomes.stream().filter(o -> o.status() == 429).map(Outcome::code).toList())
                 .containsExactly("team_quota_exceeded", "team_quota_exceeded");
-        Outcome refused = limitedOutcomes.stream().filter(o -> o.status() == 429).findFirst().orElseThrow();
+        Outcome refused = limitedOutcomes.get(4);
         assertThat(refused.headers().getFirst("x-ratelimit-limit-requests")).isEqualTo("4");
         assertThat(refused.headers().getFirst("Retry-After")).isEqualTo("15");
         assertThat(deploymentLimits(a, "interplay").get("remaining").get("requests").asLong())
@@ -302,11 +309,49 @@ class TwoReplicaQuotaTest {
         assertThat(otherOutcomes.stream().filter(o -> o.status() == 429).map(Outcome::code).toList())
                 .containsExactly("deployment_capacity_exceeded");
 
-        JsonNode interplay = quota(a, limited[1], "interplay");
+        JsonNode interplay = quota(b, limited[1], "interplay");
         assertThat(interplay.get("requestsPerMinute").asLong()).isEqualTo(4);
         assertThat(interplay.get("tokensPerMinute").isNull()).isTrue();
         assertThat(interplay.get("source").asString()).isEqualTo("admin");
         assertThat(interplay.get("remaining").get("requests").asLong()).isZero();
+    }
+
+    @Test
+    void redisPausedForThreeHundredMillisecondsMidBurstNeitherDegradesNorOverAdmits() throws Exception {
+        String key = teamKey("pause").split(" ")[0];
+        MeterRegistry metersA = replicaA.getBean(MeterRegistry.class);
+        MeterRegistry metersB = replicaB.getBean(MeterRegistry.class);
+        io.lettuce.core.RedisClient pauser = io.lettuce.core.RedisClient.create(redis.url());
+        try (var connection = pauser.connect()) {
+            java.util.concurrent.CompletableFuture<List<Outcome>> outcomes =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> burst(130, 20, key, chat("pause", 5)));
+            // pause once the burst is under way: every replica's calls queue behind it
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (simulator.deployment("pause").stats().requests() < 20 && System.nanoTime() < deadline) {
+                Thread.sleep(2);
+            }
+            long pausedAt = simulator.deployment("pause").stats().requests();
+            connection.sync().clientPause(300);
+            List<Outcome> result = outcomes.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            System.out.println("Redis paused 300 ms after " + pausedAt + " requests; retries A " + counter(metersA, "gateway.quota.store.retries")
+                    + ", B " + counter(metersB, "gateway.quota.store.retries"));
+
+            assertThat(count(result, 200)).isEqualTo(100);
+            assertThat(count(result, 429)).isEqualTo(30);
+            assertThat(simulator.deployment("pause").stats().requests()).isEqualTo(100);
+            for (MeterRegistry meters : List.of(metersA, metersB)) {
+                assertThat(meters.find("gateway.quota.store.breaker.transitions").counters()).as("the breaker never moved").isEmpty();
+                assertThat(meters.find("gateway.quota.local.admitted").counters()).as("nothing admitted locally").isEmpty();
+                assertThat(meters.get("gateway.quota.store.degraded").gauge().value()).isZero();
+            }
+        } finally {
+            pauser.shutdown();
+        }
+    }
+
+    private static double counter(MeterRegistry meters, String name) {
+        var counter = meters.find(name).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test
@@ -341,64 +386,90 @@ class TwoReplicaQuotaTest {
         assertThat(audit.get(0).get("action").asString()).isEqualTo("deployment.limits");
     }
 
+    /**
+     * Redis killed mid-minute (and back empty, as a server without persistence restarts): each replica admits from a
+     * share of what Redis last reported — together exactly what was left, not a fresh minute each; limited teams get
+     * 503; once Redis answers again, the replicas charge it with what they admitted and enforcement is shared again.
+     */
     @Test
-    void whileRedisIsDownDeploymentsAdmitTheirShareAndTeamAllowancesRefuseAndEnforcementComesBack() throws Exception {
+    @Order(Integer.MAX_VALUE)
+    void whenRedisIsKilledMidMinuteTheReplicasTogetherAdmitWhatWasLeftAndChargeItBack() throws Exception {
         String[] limited = teamKey("outage-limited").split(" ");
         String free = teamKey("outage-free").split(" ")[0];
-        assertThat(admin(a, HttpMethod.PUT, "/admin/v1/teams/" + limited[1] + "/quotas/outage", "{\"requestsPerMinute\":100}").status())
+        assertThat(admin(a, HttpMethod.PUT, "/admin/v1/teams/" + limited[1] + "/quotas/outage", "{\"requestsPerMinute\":5}").status())
                 .isEqualTo(200);
-        assertThat(count(burst(10, 5, limited[0], chat("outage", 5)), 200)).isEqualTo(10);
+        for (int i = 0; i < 10; i++) {
+            assertThat(send(i % 2 == 0 ? a : b, HttpMethod.POST, "/v1/chat/completions", free, chat("outage", 5)).status()).isEqualTo(200);
+        }
+        // both replicas' last word from Redis on the deployment: 990 requests left this minute
+        assertThat(deploymentLimits(a, "outage").get("remaining").get("requests").asLong()).isEqualTo(990);
+        assertThat(deploymentLimits(b, "outage").get("remaining").get("requests").asLong()).isEqualTo(990);
 
         redis.kill();
         MeterRegistry metersA = replicaA.getBean(MeterRegistry.class);
-
-        List<Long> millis = new ArrayList<>();
-        List<Outcome> freeOutcomes = new ArrayList<>();
-        for (int i = 0; i < 20; i++) {
-            long started = System.nanoTime();
-            freeOutcomes.add(send(i % 2 == 0 ? a : b, HttpMethod.POST, "/v1/chat/completions", free, chat("outage", 5)));
-            millis.add((System.nanoTime() - started) / 1_000_000);
-        }
-        System.out.println("Redis down: request times (ms) " + millis);
-        assertThat(freeOutcomes).allMatch(o -> o.status() == 200);
-        assertThat(millis).allMatch(ms -> ms < 1_000);
+        MeterRegistry metersB = replicaB.getBean(MeterRegistry.class);
 
         Outcome refused = send(a, HttpMethod.POST, "/v1/chat/completions", limited[0], chat("outage", 5));
         assertThat(refused.status()).isEqualTo(503);
         assertThat(refused.code()).isEqualTo("quota_unavailable");
         assertThat(refused.headers().getFirst("Retry-After")).isEqualTo("1");
+
+        // each replica: half of the 990 left (the floor of 2 replicas, and 2 alive), then refused as the deployment's capacity
+        List<Long> millis = new ArrayList<>();
+        long[] admitted = new long[2];
+        for (int r = 0; r < 2; r++) {
+            WebClient replica = r == 0 ? a : b;
+            Outcome last = null;
+            for (int i = 0; i < 600; i++) {
+                long started = System.nanoTime();
+                last = send(replica, HttpMethod.POST, "/v1/chat/completions", free, chat("outage", 5));
+                millis.add((System.nanoTime() - started) / 1_000_000);
+                if (last.status() != 200) {
+                    break;
+                }
+                admitted[r]++;
+            }
+            assertThat(last.status()).isEqualTo(429);
+            assertThat(last.code()).isEqualTo("deployment_capacity_exceeded");
+            assertThat(last.headers().getFirst("x-ratelimit-limit-requests")).as("the replica's share").isEqualTo("500");
+        }
+        System.out.println("Redis down: admitted locally A " + admitted[0] + ", B " + admitted[1] + "; slowest request " + java.util.Collections.max(millis) + " ms");
+        assertThat(admitted).containsExactly(495, 495);
+        assertThat(admitted[0] + admitted[1]).as("together: what Redis said was left").isEqualTo(990);
+        assertThat(millis).allMatch(ms -> ms < 1_000);
         assertThat(metersA.get("gateway.quota.store.degraded").gauge().value()).isEqualTo(1.0);
         assertThat(metersA.get("gateway.quota.store.failures").counter().count()).isGreaterThan(0);
 
-        // the local share: 1,000 / 2 replicas on replica A, 10 of which it has just admitted
-        List<Outcome> share = new ArrayList<>();
-        for (int i = 0; i < 491; i++) {
-            share.add(send(a, HttpMethod.POST, "/v1/chat/completions", free, chat("outage", 5)));
-        }
-        assertThat(count(share, 200)).isEqualTo(490);
-        assertThat(share.get(490).code()).isEqualTo("deployment_capacity_exceeded");
-
         redis.resume(); // empty: what the buckets held is gone with the server
-        long recoveredAt = -1;
         long started = System.nanoTime();
-        while (System.nanoTime() - started < Duration.ofSeconds(30).toNanos()) {
-            if (send(b, HttpMethod.POST, "/v1/chat/completions", limited[0], chat("outage", 5)).status() == 200) {
-                recoveredAt = (System.nanoTime() - started) / 1_000_000;
-                break;
-            }
+        long deadline = started + Duration.ofSeconds(30).toNanos();
+        // admin reads probe Redis (the breaker half-opens after retry-interval); the next heartbeat then charges it back
+        while ((charged(metersA) < 495 || charged(metersB) < 495) && System.nanoTime() < deadline) {
+            deploymentLimits(a, "outage");
+            deploymentLimits(b, "outage");
             Thread.sleep(100);
         }
-        System.out.println("Team allowance enforced through Redis again " + recoveredAt + " ms after Redis came back");
-        assertThat(recoveredAt).isNotNegative();
-        // replica A finds Redis back on its own next try after its rest; an admin read brings that about without
-        // spending the team's allowance (otherwise A may still refuse with 503 while the burst runs)
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (deploymentLimits(a, "outage").path("remaining").isNull() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        List<Outcome> after = burst(100, 10, limited[0], chat("outage", 5));
-        assertThat(count(after, 200)).as("100 a minute, one of them taken by the request that saw Redis back").isEqualTo(99);
-        assertThat(after.stream().filter(o -> o.status() == 429).map(Outcome::code).toList()).containsExactly("team_quota_exceeded");
-        assertThat(Mono.fromSupplier(() -> metersA.get("gateway.quota.store.degraded").gauge().value()).block()).isIn(0.0, 1.0);
+        long recoveredAfter = (System.nanoTime() - started) / 1_000_000;
+        System.out.println("Redis back: both replicas charged it " + recoveredAfter + " ms later");
+        assertThat(charged(metersA)).isEqualTo(495);
+        assertThat(charged(metersB)).isEqualTo(495);
+        assertThat(metersA.get("gateway.quota.store.degraded").gauge().value()).isZero();
+        assertThat(metersB.get("gateway.quota.store.degraded").gauge().value()).isZero();
+        JsonNode outage = deploymentLimits(b, "outage");
+        assertThat(outage.get("remaining").get("requests").asLong()).as("a full bucket again, less what was admitted locally").isEqualTo(10);
+
+        // the team's allowance (5 a minute, which the empty Redis learnt again from the next request) and the deployment's 10
+        List<Outcome> limitedAfter = burst(8, 4, limited[0], chat("outage", 5));
+        assertThat(count(limitedAfter, 200)).isEqualTo(5);
+        assertThat(limitedAfter.stream().filter(o -> o.status() == 429).map(Outcome::code).distinct().toList()).containsExactly("team_quota_exceeded");
+        List<Outcome> freeAfter = burst(10, 4, free, chat("outage", 5));
+        assertThat(count(freeAfter, 200)).isEqualTo(5);
+        assertThat(freeAfter.stream().filter(o -> o.status() == 429).map(Outcome::code).distinct().toList())
+                .containsExactly("deployment_capacity_exceeded");
+    }
+
+    private static double charged(MeterRegistry meters) {
+        var counter = meters.find("gateway.quota.local.charged").tag("unit", "requests").counter();
+        return counter == null ? 0 : counter.count();
     }
 }

@@ -1,6 +1,5 @@
 package com.llamagateway.gateway.quota;
 
-import com.llamagateway.gateway.config.GatewayProperties;
 import com.llamagateway.gateway.protocol.CanonicalRequest;
 import com.llamagateway.gateway.protocol.ChatMessage;
 import com.llamagateway.gateway.protocol.DialectName;
@@ -33,19 +32,21 @@ class AdmissionTest {
     private static final String TEAM = "team-1";
 
     private final ManualClock clock = new ManualClock();
-    private final MemoryBucketStore store = new MemoryBucketStore(clock);
+    private final MemoryQuotaStore store = new MemoryQuotaStore(clock::currentTimeMillis, MemoryQuotaStore.Seed.FULL);
     private final LlamaTokenCounter counter = new LlamaTokenCounter();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private final QuotaMetrics metrics = new QuotaMetrics(meters);
-    private QuotaLimits limits = limits(new GatewayProperties.Limits(null, null));
+    private long configVersion = 1;
+    private QuotaLimits limits = limits(new QuotaProperties.Limits(null, null));
     private Admission admission = new Admission(limits, store, counter, 4096, metrics);
 
-    private static QuotaLimits limits(GatewayProperties.Limits teamDefault) {
-        return new QuotaLimits(null, teamDefault, 1, Duration.ofSeconds(1));
+    /** As a replica started later would know them: a newer configuration wins over the one the store holds. */
+    private QuotaLimits limits(QuotaProperties.Limits teamDefault) {
+        return new QuotaLimits(null, teamDefault, configVersion++, Duration.ofSeconds(1));
     }
 
     private void teamDefault(Long tokensPerMinute, Long requestsPerMinute) {
-        limits = limits(new GatewayProperties.Limits(tokensPerMinute, requestsPerMinute));
+        limits = limits(new QuotaProperties.Limits(tokensPerMinute, requestsPerMinute));
         admission = new Admission(limits, store, counter, 4096, metrics);
     }
 
@@ -60,8 +61,11 @@ class AdmissionTest {
                 bestOf == null ? Map.of() : Map.of("best_of", IntNode.valueOf(bestOf)), Map.of());
     }
 
+    /** What the scope's bucket of the unit holds now (the limits passed are known to the store already). */
     private long available(Scope scope, Unit unit, long perMinute) {
-        return store.level(new BucketSpec(scope, unit, perMinute, 1)).block().available();
+        QuotaStore.Levels levels = store.peek(MODEL, new ScopeQuota(scope, new ScopeLimits(perMinute, perMinute, "config", 0))).block().levels();
+        assertThat(levels.limit(unit)).isEqualTo(perMinute);
+        return levels.left(unit);
     }
 
     private Admission.Admitted admit(CanonicalRequest request, Deployment... pool) {
@@ -216,16 +220,21 @@ class AdmissionTest {
     @Test
     void aRaisedLimitKeepsWhatWasSpentAndALoweredOneGivesNothingBack() {
         Scope scope = Scope.deployment("d");
-        store.tryTake(new BucketSpec(scope, Unit.TOKENS, 100, 1), 60).block();
-        assertThat(store.level(new BucketSpec(scope, Unit.TOKENS, 200, 2)).block()).as("60 spent of 200")
-                .isEqualTo(new BucketStore.Level(140, 200));
-        assertThat(store.level(new BucketSpec(scope, Unit.TOKENS, 100, 1)).block()).as("an older version does not go back")
-                .isEqualTo(new BucketStore.Level(140, 200));
-        store.tryTake(new BucketSpec(scope, Unit.TOKENS, 200, 2), 120).block();
-        assertThat(store.level(new BucketSpec(scope, Unit.TOKENS, 100, 3)).block()).as("20 left stays 20 left")
-                .isEqualTo(new BucketStore.Level(20, 100));
-        assertThat(store.level(new BucketSpec(scope, Unit.TOKENS, 10, 4)).block()).as("what is left never exceeds the new limit")
-                .isEqualTo(new BucketStore.Level(10, 10));
-        assertThatThrownBy(() -> new BucketSpec(scope, Unit.TOKENS, 0, 5)).isInstanceOf(IllegalArgumentException.class);
+        Deployment d = deployment("d", 100, 1_000);
+        admit(chat("x", 60 - (int) counter.prompt(chat("x", 0, null, null)), null, null), d); // 60 tokens spent
+        assertThat(level(scope, 200, 2)).as("60 spent of 200").isEqualTo(new QuotaStore.Levels(140, 200, 999, 1_000));
+        assertThat(level(scope, 100, 1)).as("an older version does not go back").isEqualTo(new QuotaStore.Levels(140, 200, 999, 1_000));
+        assertThat(level(scope, 200, 3)).isEqualTo(new QuotaStore.Levels(140, 200, 999, 1_000));
+        configVersion = 3;
+        teamDefault(null, null);
+        admit(chat("x", 120 - (int) counter.prompt(chat("x", 0, null, null)), null, null), deployment("d", 200, 1_000));
+        assertThat(level(scope, 100, 4)).as("20 left stays 20 left").isEqualTo(new QuotaStore.Levels(20, 100, 998, 1_000));
+        assertThat(level(scope, 10, 5)).as("what is left never exceeds the new limit").isEqualTo(new QuotaStore.Levels(10, 10, 998, 1_000));
+        assertThatThrownBy(() -> new ScopeLimits(0L, null, "admin", 6)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ScopeLimits(ScopeLimits.MAX_PER_MINUTE + 1, null, "admin", 6)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private QuotaStore.Levels level(Scope scope, long tokensPerMinute, long version) {
+        return store.peek(MODEL, new ScopeQuota(scope, new ScopeLimits(tokensPerMinute, 1_000L, "admin", version))).block().levels();
     }
 }

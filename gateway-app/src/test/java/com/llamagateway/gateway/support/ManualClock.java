@@ -1,29 +1,25 @@
 package com.llamagateway.gateway.support;
 
-import io.github.bucket4j.TimeMeter;
+import com.llamagateway.gateway.quota.QuotaClock;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The buckets' clock, held still by a test so that "what a bucket holds" is exact (no refill between two
- * assertions) and moved on by hand. Registered in a gateway's context, it replaces the system clock.
+ * assertions) and moved on by hand. Registered in a gateway's context, it replaces the system clock (memory store)
+ * and the Redis server's clock (Redis store).
  */
-public final class ManualClock implements TimeMeter {
+public final class ManualClock implements QuotaClock {
 
-    private final AtomicLong nanos = new AtomicLong(System.currentTimeMillis() * 1_000_000L);
-
-    @Override
-    public long currentTimeNanos() {
-        return nanos.get();
-    }
+    private final AtomicLong millis = new AtomicLong(System.currentTimeMillis());
 
     @Override
-    public boolean isWallClockBased() {
-        return true;
+    public long currentTimeMillis() {
+        return millis.get();
     }
 
     public void advance(Duration duration) {
-        nanos.addAndGet(duration.toNanos());
+        millis.addAndGet(duration.toMillis());
     }
 }

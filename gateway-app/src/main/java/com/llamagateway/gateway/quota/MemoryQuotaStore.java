@@ -1,0 +1,374 @@
+package com.llamagateway.gateway.quota;
+
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.TokensInheritanceStrategy;
+import io.github.bucket4j.local.SynchronizationStrategy;
+import reactor.core.publisher.Mono;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * The buckets in this process, one Bucket4j bucket per scope and limited unit: exact for one replica, and the local
+ * share of {@link RedisWithFallback} while Redis is unavailable. Every operation holds its model's lock and reads the
+ * clock once, so an admission sees one instant and debits the team and one pool member together or not at all —
+ * what the Redis scripts do in one call, with the same numbers (the differential test compares them).
+ */
+public final class MemoryQuotaStore implements QuotaStore {
+
+    /** How long an admission is remembered for its settlement (and for an admission asked again). */
+    static final Duration KEEP_ADMISSIONS = Duration.ofHours(1);
+
+    /** What a scope's new bucket starts with; by default it is full. */
+    @FunctionalInterface
+    public interface Seed {
+
+        long initialTokens(String model, Scope scope, Unit unit, long capacity);
+
+        Seed FULL = (model, scope, unit, capacity) -> capacity;
+    }
+
+    private final LongSupplier clock;
+    private final Seed seed;
+    private final Map<String, Model> models = new ConcurrentHashMap<>();
+
+    /** The system clock, full new buckets. */
+    public MemoryQuotaStore() {
+        this(System::currentTimeMillis, Seed.FULL);
+    }
+
+    public MemoryQuotaStore(LongSupplier clockMillis, Seed seed) {
+        this.clock = clockMillis;
+        this.seed = seed;
+    }
+
+    private record StoredLimits(long tokensPerMinute, long requestsPerMinute, long version) {
+
+        static final StoredLimits NONE = new StoredLimits(-1, -1, 0);
+
+        static StoredLimits of(ScopeLimits limits) {
+            return new StoredLimits(limits.tokensPerMinute() == null ? -1 : limits.tokensPerMinute(),
+                    limits.requestsPerMinute() == null ? -1 : limits.requestsPerMinute(), limits.version());
+        }
+
+        long limit(Unit unit) {
+            return unit == Unit.TOKENS ? tokensPerMinute : requestsPerMinute;
+        }
+    }
+
+    /** One unit's bucket and the limit it is kept under. */
+    private record UnitBucket(Bucket bucket, long limit) {
+    }
+
+    /** An admission, kept for its settlement. */
+    private static final class Admitted {
+        final Scope team;
+        final Scope member;
+        final long tokens;
+        /** which buckets it debited: team tokens, team requests, member tokens, member requests */
+        final boolean[] debited;
+        final AdmitAnswer answer;
+        final long expiresAtNanos;
+        boolean done;
+
+        Admitted(Scope team, Scope member, long tokens, boolean[] debited, AdmitAnswer answer) {
+            this.team = team;
+            this.member = member;
+            this.tokens = tokens;
+            this.debited = debited;
+            this.answer = answer;
+            this.expiresAtNanos = System.nanoTime() + KEEP_ADMISSIONS.toNanos();
+        }
+    }
+
+    /** A model's scopes: what Redis keeps under the model's hash tag. Guarded by its own lock. */
+    private final class Model {
+        final String name;
+        /** the instant of the operation in progress: Bucket4j reads it as its clock */
+        long now;
+        final TimeMeter meter = new TimeMeter() {
+            @Override
+            public long currentTimeNanos() {
+                return now * 1_000_000L;
+            }
+
+            @Override
+            public boolean isWallClockBased() {
+                return true;
+            }
+        };
+        final Map<String, StoredLimits> limits = new HashMap<>();
+        final Map<String, UnitBucket[]> buckets = new HashMap<>();
+        final Map<String, Admitted> admissions = new HashMap<>();
+        final ArrayDeque<String> admissionOrder = new ArrayDeque<>();
+
+        Model(String name) {
+            this.name = name;
+        }
+
+        /** The stored limits, unless the caller's view is newer (then it is stored). */
+        StoredLimits limits(Scope scope, ScopeLimits view) {
+            StoredLimits stored = limits.getOrDefault(scope.field(), StoredLimits.NONE);
+            if (view != null && view.version() > stored.version()) {
+                stored = StoredLimits.of(view);
+                limits.put(scope.field(), stored);
+            }
+            return stored;
+        }
+
+        /** The scope's buckets under its current limits: a changed limit is applied the way Bucket4j replaces one. */
+        UnitBucket[] touch(Scope scope, StoredLimits current) {
+            UnitBucket[] units = buckets.computeIfAbsent(scope.field(), f -> new UnitBucket[2]);
+            for (Unit unit : Unit.values()) {
+                int i = unit.ordinal();
+                long limit = current.limit(unit);
+                if (limit < 0) {
+                    units[i] = null;
+                } else if (units[i] == null) {
+                    long initial = Math.max(0, Math.min(limit, seed.initialTokens(name, scope, unit, limit)));
+                    units[i] = new UnitBucket(Bucket.builder().addLimit(limit(limit, initial)).withCustomTimePrecision(meter)
+                            .withSynchronizationStrategy(SynchronizationStrategy.NONE).build(), limit);
+                } else if (units[i].limit() != limit) {
+                    units[i].bucket().replaceConfiguration(BucketConfiguration.builder().addLimit(limit(limit, limit)).build(),
+                            TokensInheritanceStrategy.ADDITIVE);
+                    units[i] = new UnitBucket(units[i].bucket(), limit);
+                }
+            }
+            if (units[0] == null && units[1] == null) {
+                buckets.remove(scope.field());
+            }
+            return units;
+        }
+
+        void expireAdmissions() {
+            long now = System.nanoTime();
+            while (!admissionOrder.isEmpty()) {
+                Admitted oldest = admissions.get(admissionOrder.peekFirst());
+                if (oldest != null && oldest.expiresAtNanos - now > 0) {
+                    return;
+                }
+                admissions.remove(admissionOrder.pollFirst());
+            }
+        }
+    }
+
+    private static io.github.bucket4j.Bandwidth limit(long perMinute, long initial) {
+        return io.github.bucket4j.Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1))
+                .id("per-minute").initialTokens(initial).build();
+    }
+
+    private <T> Mono<T> locked(String model, java.util.function.Function<Model, T> operation) {
+        return Mono.fromSupplier(() -> {
+            Model state = models.computeIfAbsent(model, Model::new);
+            synchronized (state) {
+                state.now = clock.getAsLong();
+                return operation.apply(state);
+            }
+        });
+    }
+
+    @Override
+    public Mono<AdmitAnswer> admit(Admit admit) {
+        return locked(admit.model(), model -> {
+            model.expireAdmissions();
+            Admitted prior = model.admissions.get(admit.id());
+            if (prior != null) {
+                return prior.answer;
+            }
+            long n = admit.tokens();
+            Scope team = admit.team().scope();
+            StoredLimits teamLimits = model.limits(team, admit.team().limits());
+            List<StoredLimits> memberLimits = admit.pool().stream().map(m -> model.limits(m.scope(), m.limits())).toList();
+
+            UnitBucket[] teamBuckets = model.touch(team, teamLimits);
+            Check teamCheck = check(teamBuckets, n);
+            if (teamCheck.never || teamCheck.waitMillis > 0) {
+                return new AdmitAnswer(teamCheck.never ? Status.TEAM_NEVER_FITS : Status.TEAM_REFUSED, -1, teamCheck.waitMillis,
+                        levels(teamBuckets), Levels.NONE, null);
+            }
+            int soonest = -1;
+            long soonestWait = -1;
+            int largest = -1;
+            long largestLimit = -2;
+            Levels[] seen = new Levels[admit.pool().size()];
+            for (int i = 0; i < admit.pool().size(); i++) {
+                Scope member = admit.pool().get(i).scope();
+                UnitBucket[] memberBuckets = model.touch(member, memberLimits.get(i));
+                Check memberCheck = check(memberBuckets, n);
+                if (!memberCheck.never && memberCheck.waitMillis == 0) {
+                    boolean[] debited = {debit(teamBuckets[0], n), debit(teamBuckets[1], 1), debit(memberBuckets[0], n), debit(memberBuckets[1], 1)};
+                    Held held = new Held(admit.id(), admit.model(), team, member, false);
+                    AdmitAnswer answer = new AdmitAnswer(Status.ADMITTED, i, 0, levels(teamBuckets), levels(memberBuckets), held);
+                    model.admissions.put(admit.id(), new Admitted(team, member, n, debited, answer));
+                    model.admissionOrder.addLast(admit.id());
+                    return answer;
+                }
+                seen[i] = levels(memberBuckets);
+                if (!memberCheck.never && (soonestWait < 0 || memberCheck.waitMillis < soonestWait)) {
+                    soonest = i;
+                    soonestWait = memberCheck.waitMillis;
+                }
+                if (seen[i].tokensLimit() > largestLimit) {
+                    largest = i;
+                    largestLimit = seen[i].tokensLimit();
+                }
+            }
+            return soonest < 0
+                    ? new AdmitAnswer(Status.POOL_NEVER_FITS, largest, 0, levels(teamBuckets), seen[largest], null)
+                    : new AdmitAnswer(Status.NO_ROOM, soonest, soonestWait, levels(teamBuckets), seen[soonest], null);
+        });
+    }
+
+    private record Check(boolean never, long waitMillis) {
+    }
+
+    /** Whether the scope could ever take {@code tokens} and one request, and how long until it can (ms, rounded up). */
+    private static Check check(UnitBucket[] buckets, long tokens) {
+        boolean never = false;
+        long wait = 0;
+        for (Unit unit : Unit.values()) {
+            UnitBucket b = buckets[unit.ordinal()];
+            long amount = unit == Unit.TOKENS ? tokens : 1;
+            if (b == null) {
+                continue;
+            }
+            if (amount > b.limit()) {
+                never = true;
+            } else if (b.bucket().getAvailableTokens() < amount) {
+                long nanos = b.bucket().estimateAbilityToConsume(amount).getNanosToWaitForRefill();
+                wait = Math.max(wait, -Math.floorDiv(-nanos, 1_000_000L));
+            }
+        }
+        return new Check(never, wait);
+    }
+
+    private static boolean debit(UnitBucket b, long amount) {
+        if (b == null) {
+            return false;
+        }
+        if (!b.bucket().tryConsume(amount)) {
+            throw new IllegalStateException("a bucket that had room refused");
+        }
+        return true;
+    }
+
+    private static Levels levels(UnitBucket[] buckets) {
+        UnitBucket tokens = buckets[0];
+        UnitBucket requests = buckets[1];
+        return new Levels(tokens == null ? 0 : tokens.bucket().getAvailableTokens(), tokens == null ? -1 : tokens.limit(),
+                requests == null ? 0 : requests.bucket().getAvailableTokens(), requests == null ? -1 : requests.limit());
+    }
+
+    @Override
+    public Mono<Settled> settle(Held held, long usedTokens) {
+        return finish(held, usedTokens, false);
+    }
+
+    @Override
+    public Mono<Settled> refund(Held held) {
+        return finish(held, 0, true);
+    }
+
+    private Mono<Settled> finish(Held held, long usedTokens, boolean refund) {
+        return locked(held.model(), model -> {
+            Admitted admitted = model.admissions.get(held.id());
+            if (admitted == null) {
+                return Settled.UNKNOWN;
+            }
+            if (admitted.done) {
+                return Settled.BEFORE;
+            }
+            admitted.done = true;
+            Scope[] scopes = {admitted.team, admitted.member};
+            for (int s = 0; s < 2; s++) {
+                UnitBucket[] buckets = model.touch(scopes[s], model.limits(scopes[s], null));
+                // only the buckets this admission debited (a unit limited since then holds nothing of it)
+                UnitBucket tokens = admitted.debited[2 * s] ? buckets[0] : null;
+                UnitBucket requests = admitted.debited[2 * s + 1] ? buckets[1] : null;
+                if (refund) {
+                    give(tokens, admitted.tokens);
+                    give(requests, 1);
+                } else if (tokens != null) {
+                    long extra = usedTokens - admitted.tokens;
+                    if (extra < 0) {
+                        give(tokens, -extra);
+                    } else if (extra > 0) {
+                        // into debt, down to minus one minute's limit at most
+                        long charged = Math.min(extra, tokens.bucket().getAvailableTokens() + tokens.limit());
+                        if (charged > 0) {
+                            tokens.bucket().consumeIgnoringRateLimits(charged);
+                        }
+                    }
+                }
+            }
+            return Settled.SETTLED;
+        });
+    }
+
+    private static void give(UnitBucket b, long amount) {
+        if (b != null) {
+            b.bucket().addTokens(amount);
+        }
+    }
+
+    @Override
+    public Mono<Peek> peek(String model, ScopeQuota scope) {
+        return locked(model, state -> {
+            StoredLimits limits = state.limits(scope.scope(), scope.limits());
+            return new Peek(levels(state.touch(scope.scope(), limits)), limits.version());
+        });
+    }
+
+    /**
+     * Charges units used outside the store (a local share's admissions, once Redis is back), into debt as a
+     * settlement does; limits as {@link #peek}.
+     */
+    Mono<Void> charge(String model, ScopeQuota scope, long tokens, long requests) {
+        return locked(model, state -> {
+            UnitBucket[] buckets = state.touch(scope.scope(), state.limits(scope.scope(), scope.limits()));
+            long[] amounts = {tokens, requests};
+            for (Unit unit : Unit.values()) {
+                UnitBucket b = buckets[unit.ordinal()];
+                long amount = amounts[unit.ordinal()];
+                if (b != null && amount > 0) {
+                    long charged = Math.min(amount, b.bucket().getAvailableTokens() + b.limit());
+                    if (charged > 0) {
+                        b.bucket().consumeIgnoringRateLimits(charged);
+                    }
+                }
+            }
+            return Boolean.TRUE;
+        }).then();
+    }
+
+    /**
+     * For tests: each unit's exact level in unit-milliseconds (Bucket4j's size × 60,000 + its rounding error in ms)
+     * and its limit, {tokens level, tokens limit, requests level, requests limit}; null where a unit has no bucket.
+     */
+    Long[] exactLevels(String model, Scope scope) {
+        Model state = models.get(model);
+        if (state == null) {
+            return new Long[4];
+        }
+        synchronized (state) {
+            state.now = clock.getAsLong();
+            UnitBucket[] units = state.buckets.getOrDefault(scope.field(), new UnitBucket[2]);
+            Long[] out = new Long[4];
+            for (int i = 0; i < 2; i++) {
+                if (units[i] != null) {
+                    io.github.bucket4j.BucketState bucketState = units[i].bucket().asVerbose().getAvailableTokens().getState();
+                    out[2 * i] = bucketState.getCurrentSize(0) * 60_000L + bucketState.getRoundingError(0) / 1_000_000L;
+                    out[2 * i + 1] = units[i].limit();
+                }
+            }
+            return out;
+        }
+    }
+}
