@@ -1,8 +1,9 @@
-// The gateway estimates prompt tokens with cl100k_base ranks (jtokkit's countTokensOrdinary; js-tiktoken's
-// encodeOrdinary is the same algorithm and ranks) plus the Llama 3 chat template's markers. This prints how far
-// that estimate is from Llama 3's own tokenizer on the seed documents, per language, per paragraph-sized prompt.
-//   cd bench/tokenizer && npm install && node measure.mjs ../../../shared/seeds
-import { readFileSync } from 'node:fs';
+// Cuts the seed documents into paragraph-sized prompts, counts each with Llama 3's own tokenizer
+// (llama3-tokenizer-js) and with cl100k_base (js-tiktoken's encodeOrdinary: jtokkit's algorithm and ranks), prints
+// how far cl100k is per language, and writes the prompts with their Llama 3 counts for MeasureEstimate.java, which
+// counts them with the gateway's own LlamaTokenCounter. run.sh runs both.
+//   node measure.mjs ../../../shared/seeds prompts.txt
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getEncoding } from 'js-tiktoken';
 import llama3 from 'llama3-tokenizer-js';
@@ -16,6 +17,8 @@ const documents = [
 const cl100k = getEncoding('cl100k_base');
 const TEMPLATE = 5 + 5; // <|begin_of_text|> + assistant header, and one message's header/eot markers
 
+const out = process.argv[3];
+const records = [];
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 const pct = (x) => (x * 100).toFixed(1) + '%';
 
@@ -40,11 +43,15 @@ for (const [language, file] of documents) {
     estimatedTotal += estimated;
     actualTotal += actual;
     errors.push((estimated - actual) / actual);
+    records.push(`${language} ${actual} ${Buffer.from(prompt, 'utf8').toString('base64')}`);
   }
   errors.sort((a, b) => a - b);
   const absolute = errors.map(Math.abs).sort((a, b) => a - b);
-  console.log(`${language.padEnd(8)} ${String(prompts.length).padStart(4)} prompts  estimated ${estimatedTotal} / actual ${actualTotal} tokens`
+  console.log(`cl100k (js-tiktoken) ${language.padEnd(8)} ${String(prompts.length).padStart(4)} prompts  estimated ${estimatedTotal} / actual ${actualTotal} tokens`
     + `  total error ${pct((estimatedTotal - actualTotal) / actualTotal)}`
     + `  per prompt: min ${pct(errors[0])}, median ${pct(percentile(errors, 0.5))}, max ${pct(errors[errors.length - 1])},`
     + ` |error| p95 ${pct(percentile(absolute, 0.95))}`);
+}
+if (out) {
+  writeFileSync(out, records.join('\n') + '\n');
 }

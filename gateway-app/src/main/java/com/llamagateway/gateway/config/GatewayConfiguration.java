@@ -31,6 +31,8 @@ import org.springframework.context.annotation.Lazy;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
+import java.nio.file.Path;
+
 import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
 import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
 import static org.springframework.web.reactive.function.server.RouterFunctions.route;
@@ -90,8 +92,12 @@ public class GatewayConfiguration {
     }
 
     @Bean
-    LlamaTokenCounter llamaTokenCounter() {
-        return new LlamaTokenCounter();
+    LlamaTokenCounter llamaTokenCounter(GatewayProperties properties) {
+        Path vocabulary = properties.tokenizer().vocabulary();
+        LlamaTokenCounter counter = vocabulary == null ? new LlamaTokenCounter() : LlamaTokenCounter.fromVocabulary(vocabulary);
+        log.info("Prompt tokens are counted with {}{}", counter.description(),
+                vocabulary == null ? "; set gateway.tokenizer.vocabulary to Llama 3's tokenizer.model for exact counts of non-English text" : "");
+        return counter;
     }
 
     @Bean

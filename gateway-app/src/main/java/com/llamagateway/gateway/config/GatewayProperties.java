@@ -3,6 +3,7 @@ package com.llamagateway.gateway.config;
 import com.llamagateway.gateway.routing.DeploymentKind;
 import com.llamagateway.gateway.protocol.DialectName;
 import com.llamagateway.gateway.quota.QuotaProperties;
+import com.llamagateway.gateway.tokens.TokenizerProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -28,6 +29,7 @@ public record GatewayProperties(
         @DefaultValue Admin admin,
         @DefaultValue Keys keys,
         @DefaultValue QuotaProperties quota,
+        @DefaultValue TokenizerProperties tokenizer,
         @DefaultValue Safety safety) {
 
     public GatewayProperties {
