@@ -55,7 +55,7 @@ public record QuotaProperties(@DefaultValue("memory") StoreKind store, Limits de
      * @param timeout       the longest one call may wait; a call that timed out or failed is tried once more with
      *                      this timeout (same admission id, so it cannot debit twice)
      * @param minTimeout    the first try waits four times the recent 99th percentile of call latency, at least this
-     *                      and at most {@code timeout}
+     *                      and at most {@code timeout} (the whole {@code timeout} until 64 calls were seen)
      * @param retryInterval how long Redis is left alone once the breaker has opened, before a few calls probe it
      * @param breaker       when Redis counts as unavailable
      * @param replicas      the fewest replicas assumed to share a deployment's capacity while Redis is unavailable:
@@ -64,7 +64,7 @@ public record QuotaProperties(@DefaultValue("memory") StoreKind store, Limits de
      * @param onFailure     what each scope does while Redis is unavailable
      */
     public record Redis(@DefaultValue("redis://127.0.0.1:6379") String url, List<String> cluster,
-                        @DefaultValue("300ms") Duration timeout, @DefaultValue("100ms") Duration minTimeout,
+                        @DefaultValue("1s") Duration timeout, @DefaultValue("250ms") Duration minTimeout,
                         @DefaultValue("2s") Duration retryInterval, @DefaultValue Breaker breaker,
                         @DefaultValue("1") int replicas, @DefaultValue("1s") Duration heartbeat,
                         @DefaultValue OnFailure onFailure) {

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The Lettuce connection behind {@link RedisQuotaStore}: standalone or Sentinel ({@code gateway.quota.redis.url})
  * or Cluster ({@code gateway.quota.redis.cluster}). Commands fail at once while disconnected (rather than queue);
- * Lettuce reconnects by itself. Calls are timed out by {@link RedisWithFallback}; Lettuce's own timeout is only a
+ * Lettuce reconnects by itself. Answers are emitted on Lettuce's computation threads, not on the connection's I/O
+ * thread: what a request does after its admission (and a settlement, its answer) must not hold up the next replies. Calls are timed out by {@link RedisWithFallback}; Lettuce's own timeout is only a
  * backstop behind it.
  */
 public final class RedisConnector implements AutoCloseable {
@@ -52,13 +53,13 @@ public final class RedisConnector implements AutoCloseable {
                 List<RedisURI> seeds = config.cluster().stream().map(RedisURI::create).toList();
                 RedisClusterClient client = RedisClusterClient.create(resources, seeds);
                 client.setOptions(ClusterClientOptions.builder().disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                        .timeoutOptions(timeouts).build());
+                        .timeoutOptions(timeouts).publishOnScheduler(true).build());
                 StatefulRedisClusterConnection<String, String> connection = client.connect(StringCodec.UTF8);
                 return new RedisConnector(client, resources, connection, connection.reactive());
             }
             RedisClient client = RedisClient.create(resources, RedisURI.create(config.url()));
             client.setOptions(ClientOptions.builder().disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                    .timeoutOptions(timeouts).build());
+                    .timeoutOptions(timeouts).publishOnScheduler(true).build());
             StatefulRedisConnection<String, String> connection = client.connect(StringCodec.UTF8);
             return new RedisConnector(client, resources, connection, connection.reactive());
         } catch (RuntimeException e) {

@@ -31,9 +31,10 @@ import java.util.function.Supplier;
  * The Redis store, and what happens while Redis is unavailable (docs/quotas.md, "When Redis fails").
  *
  * <ul>
- *   <li><b>Timeouts that follow Redis</b>: a call's first try waits four times the recent 99th percentile of call
- *       latency, between {@code min-timeout} and {@code timeout}; a try that timed out or failed is made once more
- *       with the same admission id (so it cannot debit twice) and {@code timeout}.</li>
+ *   <li><b>Timeouts that follow Redis</b>: a call's first try waits four times the 99th percentile of the last 256
+ *       calls' latency (the whole {@code timeout} until 64 were seen), between {@code min-timeout} and
+ *       {@code timeout}; a try that timed out or failed is made once more with the same admission id (so it cannot
+ *       debit twice) and {@code timeout}.</li>
  *   <li><b>A breaker decides that Redis is unavailable</b> (Resilience4j: failure rate over a time window), never
  *       one slow call. A call that fails while the breaker is closed affects that request only.</li>
  *   <li><b>While unavailable</b> each scope follows its policy: {@code reject} (teams, by default) answers 503
@@ -347,6 +348,7 @@ public final class RedisWithFallback implements QuotaStore, SmartLifecycle {
     }
 
     private static final class Latencies {
+        static final int ENOUGH = 64;
         private final AtomicLongArray nanos;
         private final AtomicInteger next = new AtomicInteger();
 
@@ -356,6 +358,10 @@ public final class RedisWithFallback implements QuotaStore, SmartLifecycle {
 
         void add(long value) {
             nanos.set(Math.floorMod(next.getAndIncrement(), nanos.length()), value);
+        }
+
+        int size() {
+            return Math.min(next.get(), nanos.length());
         }
 
         /** The 99th percentile of the recent calls; 0 before any. */
@@ -376,8 +382,9 @@ public final class RedisWithFallback implements QuotaStore, SmartLifecycle {
 
     /** Every {@code heartbeat}: tell Redis this replica is alive, adapt the first try's timeout, and catch up. */
     private Mono<Void> tick() {
-        long adapted = Math.max(config.minTimeout().toNanos(), Math.min(config.timeout().toNanos(), 4 * latencies.p99()));
-        firstTryTimeoutNanos.set(adapted);
+        // until enough calls were seen (a cold replica, the slowest moment), the first try may take the whole timeout
+        long p99 = latencies.size() < Latencies.ENOUGH ? config.timeout().toNanos() : latencies.p99();
+        firstTryTimeoutNanos.set(Math.max(config.minTimeout().toNanos(), Math.min(config.timeout().toNanos(), 4 * p99)));
         Mono<Void> heartbeat = redis.heartbeat(replicaId, 3 * config.heartbeat().toMillis())
                 .timeout(config.timeout())
                 .doOnNext(count -> liveReplicas.set(count.intValue()))
