@@ -23,9 +23,6 @@ import java.util.function.LongSupplier;
  */
 public final class MemoryQuotaStore implements QuotaStore {
 
-    /** How long an admission is remembered for its settlement (and for an admission asked again). */
-    static final Duration KEEP_ADMISSIONS = Duration.ofHours(1);
-
     /** What a scope's new bucket starts with; by default it is full. */
     @FunctionalInterface
     public interface Seed {
@@ -327,8 +324,9 @@ public final class MemoryQuotaStore implements QuotaStore {
     }
 
     /**
-     * Charges units used outside the store (a local share's admissions, once Redis is back), into debt as a
-     * settlement does; limits as {@link #peek}.
+     * Charges units used outside the store, into debt as a settlement does; limits as {@link #peek}. What
+     * {@link RedisQuotaStore#charge} does with a local share's admissions once Redis is back, here the reference the
+     * differential test holds the script to.
      */
     Mono<Void> charge(String model, ScopeQuota scope, long tokens, long requests) {
         return locked(model, state -> {

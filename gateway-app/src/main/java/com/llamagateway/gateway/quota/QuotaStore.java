@@ -16,6 +16,9 @@ import java.util.List;
  */
 public interface QuotaStore {
 
+    /** How long an admission is remembered for its settlement (and for the same admission asked again). */
+    java.time.Duration KEEP_ADMISSIONS = java.time.Duration.ofHours(1);
+
     /** Admits the request on the team and the first pool member with room, all or nothing. */
     Mono<AdmitAnswer> admit(Admit admit);
 

@@ -96,7 +96,7 @@ public final class RedisQuotaStore implements QuotaStore {
         List<String> keys = new ArrayList<>(List.of(limitsKey(request.model()), admissionKey(request.model(), request.id()),
                 bucketKey(request.model(), request.team().scope())));
         List<String> args = new ArrayList<>(List.of(Long.toString(request.tokens()), now(),
-                Long.toString(MemoryQuotaStore.KEEP_ADMISSIONS.toMillis()), request.team().scope().field(), request.team().limits().wire()));
+                Long.toString(KEEP_ADMISSIONS.toMillis()), request.team().scope().field(), request.team().limits().wire()));
         for (ScopeQuota member : request.pool()) {
             keys.add(bucketKey(request.model(), member.scope()));
             args.add(member.scope().field());

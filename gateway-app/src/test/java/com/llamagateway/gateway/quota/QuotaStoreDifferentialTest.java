@@ -35,10 +35,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The Redis scripts against Bucket4j: the same random operations — admissions on pools of one to three deployments
- * with fresh or stale views of the limits, the same admission asked again, settlements (also twice), refunds, limit
- * changes, clock steps from 0 ms to minutes (and back) — go to {@link RedisQuotaStore} on a real Redis (a server,
- * and a three-node cluster, of the test's own) and to {@link MemoryQuotaStore} (Bucket4j buckets); every answer and,
- * after every operation, every scope's exact level (to the unit-millisecond) and limit must be equal.
+ * with fresh or stale views of the limits, the same admission asked again, settlements (also twice), refunds,
+ * charges of what a replica admitted on its own, limit changes, clock steps from 0 ms to minutes (and back) — go to
+ * {@link RedisQuotaStore} on a real Redis (a server, and a three-node cluster, of the test's own) and to
+ * {@link MemoryQuotaStore} (Bucket4j buckets); every answer and, after every operation, every scope's exact level
+ * (to the unit-millisecond) and limit must be equal.
  */
 class QuotaStoreDifferentialTest {
 
@@ -228,6 +229,15 @@ class QuotaStoreDifferentialTest {
                     default -> -1 - random.nextInt(5_000); // the server's clock stepped back (a failover)
                 };
                 clock.advance(Duration.ofMillis(millis));
+            } else if (kind < 97) {
+                // what a replica admitted on its own while Redis was unavailable, charged afterwards (into debt)
+                Known charged = all.get(random.nextInt(all.size()));
+                touched = charged.model;
+                long tokens = random.nextInt(3) == 0 ? 0 : random.nextInt(60_000);
+                long requests = random.nextInt(20);
+                ScopeQuota view = charged.view(random.nextBoolean());
+                onRedis.charge(charged.model, view, tokens, requests).block();
+                inMemory.charge(charged.model, view, tokens, requests).block();
             } else {
                 Known peeked = all.get(random.nextInt(all.size()));
                 boolean stale = random.nextBoolean();

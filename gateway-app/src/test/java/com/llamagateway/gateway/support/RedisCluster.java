@@ -2,7 +2,6 @@ package com.llamagateway.gateway.support;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +71,7 @@ public final class RedisCluster implements AutoCloseable {
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
         }
         for (int port : ports) {
-            awaitPort(port);
+            RedisProcess.awaitPort(port);
         }
     }
 
@@ -100,18 +99,6 @@ public final class RedisCluster implements AutoCloseable {
             Thread.sleep(100);
         }
         throw new IllegalStateException("the cluster did not reach cluster_state:ok");
-    }
-
-    private static void awaitPort(int port) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            try (Socket ignored = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(20);
-            }
-        }
-        throw new IllegalStateException("redis-server did not start on port " + port);
     }
 
     /** Seed nodes, as {@code gateway.quota.redis.cluster} takes them. */
