@@ -28,6 +28,9 @@ import static com.llamagateway.simulator.SimulatorHttp.object;
  */
 final class ServerlessApi {
 
+    /** How long a dropped stream waits after its last frame before the connection goes. */
+    private static final Duration DROP_AFTER_FLUSH = Duration.ofMillis(50);
+
     /** Which of the two APIs a request came in on; they differ in errors, extra parameters and stream usage. */
     enum Api { LLAMA, MODEL_INFERENCE }
 
@@ -364,7 +367,9 @@ final class ServerlessApi {
         Flux<String> data = Flux.fromIterable(frames).index().concatMap(indexed -> {
             Duration wait = indexed.getT1() == 0 ? behaviour.timeToFirstToken() : behaviour.tokenDelay();
             if (dropAfterTokens != null && indexed.getT1() >= dropAfterTokens) {
-                return Mono.error(new IllegalStateException("connection dropped by fault injection"));
+                // a moment after the frames before it: an error signalled right behind them closes the connection
+                // before they are flushed, and the client sees fewer tokens than the fault promised
+                return Mono.delay(DROP_AFTER_FLUSH).then(Mono.error(new IllegalStateException("connection dropped by fault injection")));
             }
             return Mono.delay(wait).thenReturn(JSON.writeValueAsString(indexed.getT2())).doOnNext(frame -> stats.tokenStreamed());
         });

@@ -21,6 +21,7 @@ import java.time.Duration;
                 "spring.flyway.url=jdbc:h2:mem:gateway-it;DB_CLOSE_DELAY=-1",
                 "gateway.admin.token=" + GatewayIntegrationTest.ADMIN_TOKEN,
                 "gateway.data-dir=target/test-data"})
+@org.junit.jupiter.api.extension.ExtendWith(com.llamagateway.gateway.support.ThreadDumpOnFailure.class)
 abstract class GatewayIntegrationTest {
 
     static final String ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
