@@ -66,8 +66,6 @@ public final class MemoryQuotaStore implements QuotaStore {
 
     /** An admission, kept for its settlement. */
     private static final class Admitted {
-        final Scope team;
-        final Scope member;
         final long tokens;
         /** which buckets it debited: team tokens, team requests, member tokens, member requests */
         final boolean[] debited;
@@ -75,9 +73,7 @@ public final class MemoryQuotaStore implements QuotaStore {
         final long expiresAtNanos;
         boolean done;
 
-        Admitted(Scope team, Scope member, long tokens, boolean[] debited, AdmitAnswer answer) {
-            this.team = team;
-            this.member = member;
+        Admitted(long tokens, boolean[] debited, AdmitAnswer answer) {
             this.tokens = tokens;
             this.debited = debited;
             this.answer = answer;
@@ -203,7 +199,7 @@ public final class MemoryQuotaStore implements QuotaStore {
                     boolean[] debited = {debit(teamBuckets[0], n), debit(teamBuckets[1], 1), debit(memberBuckets[0], n), debit(memberBuckets[1], 1)};
                     Held held = new Held(admit.id(), admit.model(), team, member, false);
                     AdmitAnswer answer = new AdmitAnswer(Status.ADMITTED, i, 0, levels(teamBuckets), levels(memberBuckets), held);
-                    model.admissions.put(admit.id(), new Admitted(team, member, n, debited, answer));
+                    model.admissions.put(admit.id(), new Admitted(n, debited, answer));
                     model.admissionOrder.addLast(admit.id());
                     return answer;
                 }
@@ -283,7 +279,7 @@ public final class MemoryQuotaStore implements QuotaStore {
                 return Settled.BEFORE;
             }
             admitted.done = true;
-            Scope[] scopes = {admitted.team, admitted.member};
+            Scope[] scopes = {admitted.answer.held().team(), admitted.answer.held().member()};
             for (int s = 0; s < 2; s++) {
                 UnitBucket[] buckets = model.touch(scopes[s], model.limits(scopes[s], null));
                 // only the buckets this admission debited (a unit limited since then holds nothing of it)
@@ -297,11 +293,7 @@ public final class MemoryQuotaStore implements QuotaStore {
                     if (extra < 0) {
                         give(tokens, -extra);
                     } else if (extra > 0) {
-                        // into debt, down to minus one minute's limit at most
-                        long charged = Math.min(extra, tokens.bucket().getAvailableTokens() + tokens.limit());
-                        if (charged > 0) {
-                            tokens.bucket().consumeIgnoringRateLimits(charged);
-                        }
+                        intoDebt(tokens, extra);
                     }
                 }
             }
@@ -312,6 +304,14 @@ public final class MemoryQuotaStore implements QuotaStore {
     private static void give(UnitBucket b, long amount) {
         if (b != null) {
             b.bucket().addTokens(amount);
+        }
+    }
+
+    /** Usage that already happened: charged even into debt, down to minus one minute's limit at most. */
+    private static void intoDebt(UnitBucket b, long amount) {
+        long charged = Math.min(amount, b.bucket().getAvailableTokens() + b.limit());
+        if (charged > 0) {
+            b.bucket().consumeIgnoringRateLimits(charged);
         }
     }
 
@@ -336,10 +336,7 @@ public final class MemoryQuotaStore implements QuotaStore {
                 UnitBucket b = buckets[unit.ordinal()];
                 long amount = amounts[unit.ordinal()];
                 if (b != null && amount > 0) {
-                    long charged = Math.min(amount, b.bucket().getAvailableTokens() + b.limit());
-                    if (charged > 0) {
-                        b.bucket().consumeIgnoringRateLimits(charged);
-                    }
+                    intoDebt(b, amount);
                 }
             }
             return Boolean.TRUE;

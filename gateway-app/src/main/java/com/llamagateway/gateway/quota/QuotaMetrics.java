@@ -36,6 +36,7 @@ public final class QuotaMetrics {
     private final Counter settlementFailures;
     private final Counter settlementQueued;
     private final Counter settlementDropped;
+    private final java.util.Map<String, Timer> storeCalls = new java.util.concurrent.ConcurrentHashMap<>();
 
     public QuotaMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -85,9 +86,11 @@ public final class QuotaMetrics {
                 .description("How long the first try of a Redis call may take").register(registry);
     }
 
+    /** @param outcome ok | timeout | error */
     void storeCall(String outcome, long nanos) {
-        Timer.builder("gateway.quota.store.calls").tag("outcome", outcome).description("Redis quota calls, retry included")
-                .publishPercentiles(0.5, 0.99).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+        storeCalls.computeIfAbsent(outcome, o -> Timer.builder("gateway.quota.store.calls").tag("outcome", o)
+                .description("Redis quota calls, retry included").publishPercentiles(0.5, 0.99).register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void storeRetried() {

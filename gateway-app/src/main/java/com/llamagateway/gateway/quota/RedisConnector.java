@@ -69,7 +69,7 @@ public final class RedisConnector implements AutoCloseable {
     }
 
     /** Hosts and ports only: a URL may carry a password. */
-    static String where(QuotaProperties.Redis config) {
+    private static String where(QuotaProperties.Redis config) {
         List<String> urls = config.cluster().isEmpty() ? List.of(config.url()) : config.cluster();
         return urls.stream().map(url -> {
             RedisURI uri = RedisURI.create(url);

@@ -330,8 +330,7 @@ public final class RedisWithFallback implements QuotaStore, SmartLifecycle {
 
         Mono<Settled> finish(Pending settlement) {
             Held held = settlement.held();
-            Held inStore = new Held(held.id(), held.model(), held.team(), held.member(), false);
-            Mono<Settled> done = settlement.refund() ? store.refund(inStore) : store.settle(inStore, settlement.usedTokens());
+            Mono<Settled> done = settlement.refund() ? store.refund(held) : store.settle(held, settlement.usedTokens());
             return done.doOnNext(settled -> {
                 Admitted a = admitted.remove(held.id());
                 if (settled == Settled.SETTLED && a != null) {

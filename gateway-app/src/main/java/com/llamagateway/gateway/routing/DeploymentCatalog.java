@@ -68,17 +68,15 @@ public final class DeploymentCatalog {
                     d.apiVersion() != null ? d.apiVersion() : properties.upstream().apiVersion(),
                     d.connectTimeout() != null ? d.connectTimeout() : properties.upstream().connectTimeout(),
                     d.readTimeout() != null ? d.readTimeout() : properties.upstream().readTimeout(),
-                    capacity(prefix, d.limits(), properties.quota().deploymentDefault())));
+                    capacity(d.limits(), properties.quota().deploymentDefault())));
         });
         return new DeploymentCatalog(deployments);
     }
 
-    private static Deployment.Capacity capacity(String prefix, QuotaProperties.Limits limits, QuotaProperties.Limits defaults) {
+    /** The deployment's own limits, else the default; both were checked against the bounds when they were bound. */
+    private static Deployment.Capacity capacity(QuotaProperties.Limits limits, QuotaProperties.Limits defaults) {
         long tokens = limits != null && limits.tokensPerMinute() != null ? limits.tokensPerMinute() : defaults.tokensPerMinute();
         long requests = limits != null && limits.requestsPerMinute() != null ? limits.requestsPerMinute() : defaults.requestsPerMinute();
-        if (tokens < 1 || requests < 1) {
-            throw new IllegalStateException(prefix + "limits must be at least 1 token and 1 request per minute");
-        }
         return new Deployment.Capacity(tokens, requests);
     }
 
