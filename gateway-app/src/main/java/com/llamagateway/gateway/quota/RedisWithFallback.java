@@ -384,8 +384,11 @@ public final class RedisWithFallback implements QuotaStore, SmartLifecycle {
         // until enough calls were seen (a cold replica, the slowest moment), the first try may take the whole timeout
         long p99 = latencies.size() < Latencies.ENOUGH ? config.timeout().toNanos() : latencies.p99();
         firstTryTimeoutNanos.set(Math.max(config.minTimeout().toNanos(), Math.min(config.timeout().toNanos(), 4 * p99)));
-        Mono<Void> heartbeat = redis.heartbeat(replicaId, 3 * config.heartbeat().toMillis())
-                .timeout(config.timeout())
+        Supplier<Mono<Long>> beat = () -> redis.heartbeat(replicaId, 3 * config.heartbeat().toMillis()).timeout(config.timeout());
+        // while Redis counts as unavailable the heartbeat probes it too: a replica without traffic closes its breaker
+        // (and charges back what it admitted alone) without waiting for a request
+        Mono<Long> answered = breaker.getState() == CircuitBreaker.State.CLOSED ? beat.get() : guarded(beat, error -> Mono.empty());
+        Mono<Void> heartbeat = answered
                 .doOnNext(count -> liveReplicas.set(count.intValue()))
                 .onErrorResume(e -> Mono.empty())
                 .then();

@@ -79,5 +79,17 @@ class RedisWithFallbackTest {
         Throwable refused = catchThrowable(() -> admit(limited, deployment(100)));
         assertThat(refused).isInstanceOf(GatewayError.class);
         assertThat(((GatewayError) refused).code()).isEqualTo(com.llamagateway.gateway.protocol.ErrorCode.QUOTA_UNAVAILABLE);
+
+        // Redis back (empty), no request comes: the heartbeat probes it, the breaker closes, the 30 are charged back
+        redis.resume();
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while ((store.degraded() || meters.find("gateway.quota.local.charged").tag("unit", "requests").counter() == null)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(store.degraded()).as("closed without a request").isFalse();
+        assertThat(meters.get("gateway.quota.local.charged").tag("unit", "requests").counter().count()).isEqualTo(30);
+        assertThat(store.peek(MODEL, deployment(100)).block().levels().requestsLeft()).as("a full bucket less what was admitted alone")
+                .isEqualTo(70);
     }
 }
