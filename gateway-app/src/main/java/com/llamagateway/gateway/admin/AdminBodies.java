@@ -20,7 +20,7 @@ final class AdminBodies {
         }
     }
 
-    /** A string field, or null when absent or null. */
+    /** A string field, or null when absent or null; no control character but tab and line breaks, no lone surrogate. */
     static String text(JsonNode body, String field) {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
@@ -29,8 +29,24 @@ final class AdminBodies {
         if (!value.isString()) {
             throw TeamError.invalid(field, "'" + field + "' must be a string.");
         }
-        return value.stringValue();
+        String text = value.stringValue();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r') {
+                throw TeamError.invalid(field, "'" + field + "' must not contain control characters (found U+"
+                        + String.format("%04X", (int) c) + " at " + i + ").");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw TeamError.invalid(field, "'" + field + "' must not contain an unpaired surrogate (at " + i + ").");
+            }
+        }
+        return text;
     }
+
+    /** The latest instant the databases (and ISO-8601 without a sign) hold. */
+    static final java.time.Instant LATEST = java.time.Instant.parse("9999-12-31T23:59:59Z");
 
     /** A limit per minute: a whole number from 1 to 10^12; null (or absent) only where {@code required} is false. */
     static Long perMinute(JsonNode body, String field, boolean required) {

@@ -139,6 +139,9 @@ public class AdminController {
             } catch (DateTimeParseException e) {
                 throw TeamError.invalid("expiresAt", "'expiresAt' must be an ISO-8601 instant such as 2027-01-31T00:00:00Z.");
             }
+            if (expiresAt.isAfter(AdminBodies.LATEST)) {
+                throw TeamError.invalid("expiresAt", "'expiresAt' must be no later than " + AdminBodies.LATEST + ".");
+            }
         }
         return teams.createKey(actor(who), id, AdminBodies.text(fields, "name"), expiresAt).map(created -> {
             ObjectNode view = views.key(created.key());

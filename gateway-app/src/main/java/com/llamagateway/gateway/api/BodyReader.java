@@ -9,19 +9,27 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
 import tools.jackson.databind.JsonNode;
 
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+
 /**
- * Reads a client's JSON body within the size bound: refused early on a too-large {@code Content-Length}, and cut
- * off at the bound for chunked bodies that announce none.
+ * Reads a client's JSON body within the size bound — refused early on a too-large {@code Content-Length}, cut off
+ * at the bound for chunked bodies that announce none — and within the body timeout (408, and the connection is
+ * closed). A client that leaves mid-body is not an error of the gateway: it gets a 400 nobody reads, logged at DEBUG.
  */
 public final class BodyReader {
 
     private final int maxBytes;
+    private final Duration timeout;
     private final Json json;
 
-    public BodyReader(int maxBytes, Json json) {
+    public BodyReader(int maxBytes, Duration timeout, Json json) {
         this.maxBytes = maxBytes;
+        this.timeout = timeout;
         this.json = json;
     }
 
@@ -40,7 +48,10 @@ public final class BodyReader {
                         DataBufferUtils.release(buffer);
                     }
                 })
+                .timeout(timeout, Mono.error(this::timedOut))
                 .onErrorMap(DataBufferLimitException.class, e -> tooLarge())
+                .onErrorMap(e -> e instanceof AbortedException || e instanceof IOException, e -> GatewayError.badRequest(
+                        ErrorCode.INVALID_REQUEST, null, "The client closed the connection before it sent the whole body."))
                 .filter(bytes -> bytes.length > 0)
                 .switchIfEmpty(Mono.error(() -> GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body is empty.")))
                 .map(json::read);
@@ -49,5 +60,10 @@ public final class BodyReader {
     private GatewayError tooLarge() {
         return new GatewayError(HttpStatus.CONTENT_TOO_LARGE, ErrorCode.REQUEST_TOO_LARGE,
                 "The request body exceeds the limit of " + maxBytes + " bytes.", null, null);
+    }
+
+    private GatewayError timedOut() {
+        return new GatewayError(HttpStatus.REQUEST_TIMEOUT, ErrorCode.REQUEST_TIMEOUT,
+                "The request body was not received within " + timeout.toMillis() + " ms.", null, Map.of("Connection", "close"));
     }
 }

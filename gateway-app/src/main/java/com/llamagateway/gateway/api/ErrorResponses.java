@@ -5,6 +5,7 @@ import com.llamagateway.gateway.protocol.DialectName;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.security.AdminProblems;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -18,13 +19,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Renders any failure of a client route in the caller's dialect: a {@link GatewayError} as it is, anything else as
- * a logged 500. Handlers know their dialect; errors raised before a handler (authentication, no such route) take
- * the dialect of the path.
+ * The one place that renders the gateway's errors. Handlers know their caller's dialect; everything that fails before
+ * or outside a handler — authentication, the firewall, no such route, Netty's decoder, a slow client — takes the
+ * shape of its path: {@code /admin/…} problem details, the Azure client routes ({@code /chat/completions},
+ * {@code /completions}, {@code /info}, {@code /models/…}) azure-inference, anything else v1.
  */
 public final class ErrorResponses {
 
     private static final Logger log = LoggerFactory.getLogger(ErrorResponses.class);
+
+    /** An error ready to be written: status, headers (content type included) and body. */
+    public record Rendered(HttpStatus status, Map<String, String> headers, byte[] body) {
+    }
 
     private final Json json;
     private final CallerDialect v1;
@@ -53,15 +59,35 @@ public final class ErrorResponses {
         return builder.bodyValue(json.write(caller.encodeError(e)));
     }
 
-    /** Before or outside a handler: in the dialect of the path ({@code /v1/…}: v1, otherwise azure-inference). */
+    /** Before or outside a handler: in the shape of the path. */
     public Mono<Void> write(ServerWebExchange exchange, GatewayError error) {
-        String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        CallerDialect caller = path.startsWith("/v1/") || path.equals("/v1") ? v1 : azure;
-        exchange.getResponse().setStatusCode(error.status());
-        exchange.getResponse().getHeaders().setContentType(MediaType.APPLICATION_JSON);
-        headers(caller, error).forEach(exchange.getResponse().getHeaders()::set);
-        byte[] body = json.write(caller.encodeError(error)).getBytes(StandardCharsets.UTF_8);
-        return exchange.getResponse().writeWith(Mono.just(exchange.getResponse().bufferFactory().wrap(body)));
+        Rendered rendered = render(exchange.getRequest().getPath().pathWithinApplication().value(), error);
+        exchange.getResponse().setStatusCode(rendered.status());
+        rendered.headers().forEach(exchange.getResponse().getHeaders()::set);
+        return exchange.getResponse().writeWith(Mono.just(exchange.getResponse().bufferFactory().wrap(rendered.body())));
+    }
+
+    /** For a path: where there is no exchange (a connection's handlers in Netty) or before one is written. */
+    public Rendered render(String path, GatewayError error) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        byte[] body;
+        if (path.equals("/admin") || path.startsWith("/admin/")) {
+            headers.put("Content-Type", MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+            headers.putAll(error.headers());
+            body = json.write(AdminProblems.body(json, error.status(), error.code(), error.param(), error.getMessage()))
+                    .getBytes(StandardCharsets.UTF_8);
+        } else {
+            CallerDialect caller = isAzurePath(path) ? azure : v1;
+            headers.put("Content-Type", MediaType.APPLICATION_JSON_VALUE);
+            headers.putAll(headers(caller, error));
+            body = json.write(caller.encodeError(error)).getBytes(StandardCharsets.UTF_8);
+        }
+        return new Rendered(error.status(), headers, body);
+    }
+
+    private static boolean isAzurePath(String path) {
+        return path.equals("/chat/completions") || path.equals("/completions") || path.equals("/info")
+                || path.equals("/models") || path.startsWith("/models/");
     }
 
     private static Map<String, String> headers(CallerDialect caller, GatewayError error) {

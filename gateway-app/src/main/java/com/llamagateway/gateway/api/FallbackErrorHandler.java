@@ -2,8 +2,6 @@ package com.llamagateway.gateway.api;
 
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
-import com.llamagateway.gateway.protocol.Json;
-import com.llamagateway.gateway.security.AdminProblems;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -12,20 +10,24 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 import reactor.core.publisher.Mono;
 
+import java.util.Map;
+
 
 /**
  * Errors that happen outside a handler — no such route, wrong method, unexpected failures — rendered in the
- * dialect the path belongs to ({@code /v1/…}: v1, {@code /admin/…}: problem details, otherwise azure-inference),
- * never with a stack trace.
+ * shape of the path (see {@link ErrorResponses}), never with a stack trace.
  */
 public final class FallbackErrorHandler implements WebExceptionHandler, Ordered {
 
-    private final ErrorResponses errors;
-    private final Json json;
+    /** The client routes and their method: another method on them is 405, not 404. */
+    private static final Map<String, String> ROUTES = Map.of("/v1/chat/completions", "POST", "/v1/completions", "POST",
+            "/v1/models", "GET", "/chat/completions", "POST", "/completions", "POST", "/models/chat/completions", "POST",
+            "/models/completions", "POST", "/info", "GET", "/models/info", "GET");
 
-    public FallbackErrorHandler(ErrorResponses errors, Json json) {
+    private final ErrorResponses errors;
+
+    public FallbackErrorHandler(ErrorResponses errors) {
         this.errors = errors;
-        this.json = json;
     }
 
     @Override
@@ -39,9 +41,6 @@ public final class FallbackErrorHandler implements WebExceptionHandler, Ordered 
         }
         GatewayError error = ex instanceof ResponseStatusException rse ? fromStatus(rse.getStatusCode(), exchange)
                 : errors.toGatewayError(ex, RequestIdFilter.of(exchange));
-        if (path.startsWith("/admin/")) {
-            return AdminProblems.write(exchange, json, error.status(), error.code(), error.getMessage());
-        }
         return errors.write(exchange, error);
     }
 
@@ -49,6 +48,11 @@ public final class FallbackErrorHandler implements WebExceptionHandler, Ordered 
         String route = exchange.getRequest().getMethod() + " " + exchange.getRequest().getPath().value();
         if (route.length() > 200) {
             route = route.substring(0, 200) + "…";
+        }
+        String allowed = ROUTES.get(exchange.getRequest().getPath().pathWithinApplication().value());
+        if (status.value() == 404 && allowed != null) {
+            return new GatewayError(HttpStatus.METHOD_NOT_ALLOWED, ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed: " + route
+                    + "; this route takes " + allowed + ".", null, Map.of("Allow", allowed));
         }
         return switch (status.value()) {
             case 404 -> new GatewayError(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, "No such route: " + route + ".", null, null);

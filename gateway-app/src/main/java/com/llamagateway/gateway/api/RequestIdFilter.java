@@ -21,10 +21,14 @@ public final class RequestIdFilter implements WebFilter, Ordered {
         return id != null ? id : "-";
     }
 
+    /** The id for a request that sent {@code sent} (or null): the caller's if it is sane, else a new one. */
+    static String chosen(String sent) {
+        return sent != null && SANE.matcher(sent).matches() ? sent : UUID.randomUUID().toString();
+    }
+
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        String sent = exchange.getRequest().getHeaders().getFirst(HEADER);
-        String id = sent != null && SANE.matcher(sent).matches() ? sent : UUID.randomUUID().toString();
+        String id = chosen(exchange.getRequest().getHeaders().getFirst(HEADER));
         exchange.getAttributes().put(ATTRIBUTE, id);
         exchange.getResponse().getHeaders().set(HEADER, id);
         return chain.filter(exchange);

@@ -2,6 +2,7 @@ package com.llamagateway.gateway.config;
 
 import com.llamagateway.gateway.api.BodyReader;
 import com.llamagateway.gateway.api.CompletionHandler;
+import com.llamagateway.gateway.api.ConnectionGuard;
 import com.llamagateway.gateway.api.ErrorResponses;
 import com.llamagateway.gateway.api.FallbackErrorHandler;
 import com.llamagateway.gateway.api.ModelsHandler;
@@ -45,7 +46,8 @@ public class GatewayConfiguration {
 
     @Bean
     Json json(GatewayProperties properties) {
-        return new Json(properties.request().maxNestingDepth(), properties.request().maxBodySize().toBytes());
+        return new Json(properties.request().maxNestingDepth(), properties.request().maxBodySize().toBytes(),
+                properties.upstream().maxResponseSize().toBytes());
     }
 
     @Bean
@@ -88,7 +90,7 @@ public class GatewayConfiguration {
 
     @Bean(destroyMethod = "close")
     UpstreamClient upstreamClient(Json json, GatewayProperties properties) {
-        return new UpstreamClient(json, (int) properties.upstream().maxResponseSize().toBytes());
+        return new UpstreamClient(json, (int) properties.upstream().maxResponseSize().toBytes(), properties.upstream().deadline());
     }
 
     @Bean
@@ -126,9 +128,15 @@ public class GatewayConfiguration {
         return new RequestIdFilter();
     }
 
+    /** Slow clients and requests Netty refuses, before WebFlux. */
     @Bean
-    FallbackErrorHandler fallbackErrorHandler(ErrorResponses errors, Json json) {
-        return new FallbackErrorHandler(errors, json);
+    ConnectionGuard connectionGuard(ErrorResponses errors, GatewayProperties properties) {
+        return new ConnectionGuard(errors, properties.request().headerTimeout(), properties.request().bodyTimeout());
+    }
+
+    @Bean
+    FallbackErrorHandler fallbackErrorHandler(ErrorResponses errors) {
+        return new FallbackErrorHandler(errors);
     }
 
     /** The client routes of the contract (DESIGN.md, "Client routes"). */
@@ -136,7 +144,7 @@ public class GatewayConfiguration {
     RouterFunction<ServerResponse> clientRoutes(CompletionPipeline pipeline, ModelRouter router, V1Codec v1, AzureInferenceCodec azure,
                                                 ErrorResponses errors, Json json, GatewayProperties properties) {
         CompletionHandler completions = new CompletionHandler(
-                new BodyReader((int) properties.request().maxBodySize().toBytes(), json), pipeline, errors, json);
+                new BodyReader((int) properties.request().maxBodySize().toBytes(), properties.request().bodyTimeout(), json), pipeline, errors, json);
         ModelsHandler models = new ModelsHandler(router, errors, json);
         return route(POST("/v1/chat/completions"), r -> completions.handle(r, v1, Operation.CHAT))
                 .andRoute(POST("/v1/completions"), r -> completions.handle(r, v1, Operation.COMPLETION))

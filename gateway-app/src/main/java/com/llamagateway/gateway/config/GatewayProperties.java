@@ -62,8 +62,12 @@ public record GatewayProperties(
      *
      * @param maxBodySize     larger bodies are refused with 413, with or without Content-Length
      * @param maxNestingDepth deeper JSON is refused with 400
+     * @param headerTimeout   the request line and headers must arrive within this, counted from the connection's first
+     *                        byte of the request; else 408 and the connection is closed
+     * @param bodyTimeout     the whole body must arrive within this once the headers are in; else 408 and close
      */
-    public record Request(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("64") int maxNestingDepth) {
+    public record Request(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("64") int maxNestingDepth,
+                          @DefaultValue("10s") Duration headerTimeout, @DefaultValue("30s") Duration bodyTimeout) {
     }
 
     /**
@@ -73,9 +77,11 @@ public record GatewayProperties(
      * @param readTimeout     longest silence allowed while waiting for the first byte or between two reads of a stream
      * @param maxResponseSize bound on a non-streamed answer and on one streamed event
      * @param apiVersion      default {@code api-version} for azure-inference deployments
+     * @param deadline        bound on a whole non-streamed call, from sending the request to the answer's last byte
      */
     public record Upstream(@DefaultValue("5s") Duration connectTimeout, @DefaultValue("120s") Duration readTimeout,
-                           @DefaultValue("10MB") DataSize maxResponseSize, @DefaultValue("2024-05-01-preview") String apiVersion) {
+                           @DefaultValue("10MB") DataSize maxResponseSize, @DefaultValue("2024-05-01-preview") String apiVersion,
+                           @DefaultValue("300s") Duration deadline) {
     }
 
     /**

@@ -64,5 +64,10 @@ public record CanonicalResponse(Operation operation, String id, long created, St
         public String outputText() {
             return message != null ? message.text() : (text == null ? "" : text);
         }
+
+        /** What content filters judge: the text and, for chat, the tool calls' names and arguments. */
+        public String screenedText() {
+            return message != null ? message.screenedText() : (text == null ? "" : text);
+        }
     }
 }

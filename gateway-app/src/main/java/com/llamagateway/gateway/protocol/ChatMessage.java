@@ -49,6 +49,38 @@ public record ChatMessage(String role, JsonNode content, String name, List<ToolC
         return text.toString();
     }
 
+    /** Each text part on its own (one element for string content; none for null content). */
+    public List<String> textParts() {
+        if (content == null || content.isNull()) {
+            return List.of();
+        }
+        if (content.isString()) {
+            return List.of(content.stringValue());
+        }
+        List<String> parts = new java.util.ArrayList<>();
+        for (JsonNode part : content) {
+            if ("text".equals(part.path("type").asString(""))) {
+                parts.add(part.path("text").asString(""));
+            }
+        }
+        return parts;
+    }
+
+    /**
+     * What content filters judge: the text, then each tool call's name and arguments on lines of their own (so that
+     * neither is glued to a word of the text).
+     */
+    public String screenedText() {
+        if (toolCalls.isEmpty()) {
+            return text();
+        }
+        StringBuilder text = new StringBuilder(text());
+        for (ToolCall call : toolCalls) {
+            text.append('\n').append(call.name() == null ? "" : call.name()).append('\n').append(call.arguments() == null ? "" : call.arguments());
+        }
+        return text.toString();
+    }
+
     /** Whether every content part is text (so the message can be flattened to a string without loss). */
     public boolean textOnly() {
         if (content == null || !content.isArray()) {

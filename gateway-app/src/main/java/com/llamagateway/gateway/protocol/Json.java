@@ -2,9 +2,12 @@ package com.llamagateway.gateway.protocol;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -16,8 +19,24 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Json {
 
     private final JsonMapper mapper;
+    private final JsonMapper upstreamMapper;
 
-    public Json(int maxNestingDepth, long maxDocumentBytes) {
+    /**
+     * @param maxNestingDepth  deeper documents are refused, from clients and from deployments
+     * @param maxRequestBytes  bound on a client's document
+     * @param maxResponseBytes bound on a deployment's document (a non-streamed answer, one streamed event)
+     */
+    public Json(int maxNestingDepth, long maxRequestBytes, long maxResponseBytes) {
+        // client numbers are read exactly (1e999 stays 1E+999, not Infinity), so what is passed on is what was sent
+        // and the parameters the gateway checks can be refused when they are not finite
+        // and a key twice in one object is refused: what the gateway screens must be what the deployment reads
+        this.mapper = mapper(maxNestingDepth, maxRequestBytes).enable(JsonNodeFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES).build();
+        this.upstreamMapper = mapper(maxNestingDepth, maxResponseBytes).build();
+    }
+
+    private static JsonMapper.Builder mapper(int maxNestingDepth, long maxDocumentBytes) {
         StreamReadConstraints constraints = StreamReadConstraints.builder()
                 .maxNestingDepth(maxNestingDepth)
                 .maxDocumentLength(maxDocumentBytes)
@@ -25,28 +44,58 @@ public final class Json {
                 .maxNumberLength(100)
                 .maxNameLength(1024)
                 .build();
-        this.mapper = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(constraints).build()).build();
+        return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(constraints).build());
     }
 
     /** For tests and codecs that only build nodes. */
     public static Json lenient() {
-        return new Json(256, 64L * 1024 * 1024);
+        return new Json(256, 64L * 1024 * 1024, 64L * 1024 * 1024);
     }
 
-    /** @throws GatewayError 400 {@code invalid_json} for malformed or over-deep JSON, without echoing the input */
+    /**
+     * Parses a client's body.
+     *
+     * @throws GatewayError 400 {@code invalid_utf8} for bytes that are not strict UTF-8, {@code invalid_json} for
+     *                      malformed, over-deep or trailing JSON; the message names the place, never the input or a
+     *                      Java type
+     */
     public JsonNode read(byte[] body) {
-        try {
-            return mapper.readTree(body);
-        } catch (StreamConstraintsException e) {
-            throw GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body exceeds a JSON limit: " + e.getOriginalMessage());
-        } catch (JacksonException e) {
-            throw GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body is not valid JSON: " + e.getOriginalMessage());
+        int invalid = Utf8.firstInvalid(body);
+        if (invalid >= 0) {
+            throw GatewayError.badRequest(ErrorCode.INVALID_UTF8, null, "The request body is not valid UTF-8 (at byte " + invalid + ").");
         }
+        try {
+            JsonNode node = mapper.readTree(body);
+            if (node == null || node.isMissingNode()) {
+                throw GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body holds no JSON document.");
+            }
+            return node;
+        } catch (StreamConstraintsException e) {
+            throw GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body exceeds a JSON limit: " + safe(e.getOriginalMessage()) + ".");
+        } catch (StreamReadException e) {
+            throw GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body is not valid JSON" + at(e) + ": " + safe(e.getOriginalMessage()) + ".");
+        } catch (JacksonException e) {
+            throw GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body must be exactly one JSON document" + at(e) + ".");
+        }
+    }
+
+    private static String at(JacksonException e) {
+        return e.getLocation() == null || e.getLocation().getLineNr() < 1 ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    }
+
+    /** Jackson's own words, unless they name a Java type or feature. */
+    private static String safe(String message) {
+        if (message == null || message.contains("tools.jackson") || message.contains("java.") || message.contains("Feature")) {
+            return "malformed input";
+        }
+        String firstLine = message.lines().findFirst().orElse("malformed input");
+        return firstLine.length() > 200 ? firstLine.substring(0, 200) + "…" : firstLine;
     }
 
     /** Parses a backend's JSON; the caller maps the failure (a backend's bad JSON is not the client's fault). */
     public JsonNode readUntrusted(String text) {
-        return mapper.readTree(text);
+        return upstreamMapper.readTree(text);
     }
 
     public String write(JsonNode node) {

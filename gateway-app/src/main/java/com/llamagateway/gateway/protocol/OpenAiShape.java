@@ -93,6 +93,17 @@ public final class OpenAiShape {
         Integer n = optionalInt(fields, "n", 1);
         List<String> stop = readStop(fields.get("stop"));
         JsonNode tools = optionalArray(fields, "tools");
+        if (tools != null && !tools.isNull()) {
+            for (int t = 0; t < tools.size(); t++) {
+                JsonNode tool = tools.get(t);
+                if (!tool.isObject() || !tool.path("function").isObject()) {
+                    throw GatewayError.invalidType("tools[" + t + "]", "a tool object with a 'function' object");
+                }
+                if (!tool.path("function").path("name").isString()) {
+                    throw GatewayError.invalidType("tools[" + t + "].function.name", "a string");
+                }
+            }
+        }
         JsonNode toolChoice = fields.get("tool_choice");
         if (toolChoice != null && !toolChoice.isNull() && !toolChoice.isString() && !toolChoice.isObject()) {
             throw GatewayError.invalidType("tool_choice", "a string or an object");
@@ -150,6 +161,18 @@ public final class OpenAiShape {
                 case "modalities" -> "an array";
                 default -> "a boolean";
             });
+        }
+        if (value.isNumber() && !finite(value)) {
+            throw GatewayError.badRequest(ErrorCode.INVALID_VALUE, name, "'" + name + "' must be a finite number.");
+        }
+    }
+
+    /** Client numbers are read as BigDecimal: finite when a double holds them (1e999 does not). */
+    private static boolean finite(JsonNode number) {
+        try {
+            return Double.isFinite(number.decimalValue().doubleValue());
+        } catch (RuntimeException e) {
+            return false; // NaN or an infinity that is already a double
         }
     }
 
@@ -215,9 +238,8 @@ public final class OpenAiShape {
             if (!calls.isArray()) {
                 throw GatewayError.invalidType(path + ".tool_calls", "an array");
             }
-            for (JsonNode call : calls) {
-                toolCalls.add(new ChatMessage.ToolCall(call.path("id").asString(null), call.path("type").asString("function"),
-                        call.path("function").path("name").asString(null), call.path("function").path("arguments").asString(null)));
+            for (int c = 0; c < calls.size(); c++) {
+                toolCalls.add(readToolCall(calls.get(c), path + ".tool_calls[" + c + "]"));
             }
         }
         JsonNode toolCallId = message.get("tool_call_id");
@@ -228,6 +250,41 @@ public final class OpenAiShape {
         return new ChatMessage(role.stringValue(), content == null || content.isNull() ? null : content,
                 name != null && name.isString() ? name.stringValue() : null, toolCalls,
                 toolCallId != null && toolCallId.isString() ? toolCallId.stringValue() : null, Extras.of(message, MESSAGE_FIELDS));
+    }
+
+    /** A tool call of an assistant message in a prompt: {@code {"id", "type": "function", "function": {"name", "arguments"}}}. */
+    private static ChatMessage.ToolCall readToolCall(JsonNode call, String path) {
+        if (!call.isObject()) {
+            throw GatewayError.invalidType(path, "an object");
+        }
+        JsonNode type = call.get("type");
+        if (type != null && !type.isNull() && !(type.isString() && "function".equals(type.stringValue()))) {
+            throw GatewayError.badRequest(ErrorCode.INVALID_VALUE, path + ".type", "'" + path + ".type' must be 'function'.");
+        }
+        JsonNode function = call.get("function");
+        if (function == null || function.isNull()) {
+            throw GatewayError.missing(path + ".function");
+        }
+        if (!function.isObject()) {
+            throw GatewayError.invalidType(path + ".function", "an object");
+        }
+        JsonNode name = function.get("name");
+        if (name == null || name.isNull()) {
+            throw GatewayError.missing(path + ".function.name");
+        }
+        if (!name.isString()) {
+            throw GatewayError.invalidType(path + ".function.name", "a string");
+        }
+        JsonNode arguments = function.get("arguments");
+        if (arguments != null && !arguments.isNull() && !arguments.isString()) {
+            throw GatewayError.invalidType(path + ".function.arguments", "a string");
+        }
+        JsonNode id = call.get("id");
+        if (id != null && !id.isNull() && !id.isString()) {
+            throw GatewayError.invalidType(path + ".id", "a string");
+        }
+        return new ChatMessage.ToolCall(id == null || id.isNull() ? null : id.stringValue(), "function", name.stringValue(),
+                arguments == null || arguments.isNull() ? null : arguments.stringValue());
     }
 
     private static JsonNode readPrompt(JsonNode prompt) {

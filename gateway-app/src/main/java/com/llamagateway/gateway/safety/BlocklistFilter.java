@@ -61,9 +61,27 @@ public final class BlocklistFilter implements SafetyFilter {
         }
     }
 
+    /**
+     * Judges the text and, on the way in, each text part of a multi-part message on its own: a term split across
+     * parts is found in the joined text, a term alone in its part in that part.
+     */
     @Override
     public Mono<Verdict> screen(Screening screening) {
-        return Mono.fromCallable(() -> judge(screening.text()));
+        return Mono.fromCallable(() -> {
+            Verdict verdict = judge(screening.text());
+            if (verdict instanceof Verdict.Block || screening.direction() != Screening.Direction.INPUT) {
+                return verdict;
+            }
+            for (Screening.Message message : screening.prompt()) {
+                for (String part : message.parts()) {
+                    Verdict onItsOwn = judge(part);
+                    if (onItsOwn instanceof Verdict.Block) {
+                        return onItsOwn;
+                    }
+                }
+            }
+            return verdict;
+        });
     }
 
     /** The verdict on one text (synchronous; what {@link #screen} does). */

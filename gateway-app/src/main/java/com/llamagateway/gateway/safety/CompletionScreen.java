@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Screens a complete (non-streamed) answer: every choice's text, concurrently. A blocked choice keeps its place
+ * Screens a complete (non-streamed) answer: every choice's text and tool calls, concurrently. A blocked choice keeps its place
  * with its content withheld (empty text, no tool calls), {@code finish_reason: "content_filter"} and
  * {@code content_filter_results} saying which filter fired.
  */
@@ -32,7 +32,7 @@ public final class CompletionScreen {
             return Mono.just(new Screened(response, List.of()));
         }
         return Flux.mergeSequential(response.choices().stream()
-                        .map(choice -> chain.screen(base.judging("", choice.outputText()))).toList())
+                        .map(choice -> chain.screen(base.judging("", choice.screenedText()))).toList())
                 .collectList()
                 .map(outcomes -> {
                     List<CanonicalResponse.Choice> choices = new ArrayList<>();

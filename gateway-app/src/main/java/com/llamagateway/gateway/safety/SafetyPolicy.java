@@ -54,12 +54,14 @@ public final class SafetyPolicy {
 
     /**
      * The prompt as filters see it: each chat message's text (string content or every text part of a content-part
-     * array, in order), or each prompt string of a text completion as a user message.
+     * array, in order, and its tool calls' names and arguments), or each prompt string of a text completion as a user
+     * message.
      */
     public static List<Screening.Message> prompt(CanonicalRequest request) {
         List<Screening.Message> messages = new ArrayList<>();
         for (ChatMessage message : request.messages()) {
-            messages.add(new Screening.Message(message.role(), message.text()));
+            List<String> parts = message.textParts();
+            messages.add(new Screening.Message(message.role(), message.screenedText(), parts.size() > 1 ? parts : List.of()));
         }
         for (String text : request.promptTexts()) {
             messages.add(new Screening.Message("user", text));

@@ -43,7 +43,23 @@ public record Screening(Direction direction, String requestId, String teamId, St
         }
     }
 
-    /** One message of the prompt: its role (system, user, assistant, tool, developer) and its text. */
-    public record Message(String role, String text) {
+    /**
+     * One message of the prompt.
+     *
+     * @param role  system, user, assistant, tool, developer
+     * @param text  its text parts joined as the model reads them, then its tool calls' names and arguments, each on a
+     *              line of its own
+     * @param parts the text parts one by one when there are several (a term alone in a part is glued to its neighbours
+     *              in {@code text}); empty otherwise
+     */
+    public record Message(String role, String text, List<String> parts) {
+
+        public Message {
+            parts = List.copyOf(parts);
+        }
+
+        public Message(String role, String text) {
+            this(role, text, List.of());
+        }
     }
 }

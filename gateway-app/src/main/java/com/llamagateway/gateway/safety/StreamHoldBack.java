@@ -164,7 +164,7 @@ public final class StreamHoldBack {
             ChoiceText text = texts.get(choice.index());
             int length = textOf(choice).length();
             if (length == 0) {
-                continue; // a role, a finish, a tool-call fragment: everything before it has gone already
+                continue; // a role, a finish: everything before it has gone already
             }
             boolean allScreened = text.screened == text.held.length();
             if (text.screened < length) {
@@ -209,10 +209,27 @@ public final class StreamHoldBack {
         return new CanonicalChunk(chunk.operation(), chunk.id(), chunk.created(), chunk.model(), kept, chunk.usage(), chunk.extras());
     }
 
+    /** What a chunk adds to its choice's screened text: its text, and its tool-call fragments (a call's name on a line of its own). */
     private static String textOf(CanonicalChunk.Choice choice) {
         if (choice.text() != null) {
             return choice.text();
         }
-        return choice.delta() != null && choice.delta().content() != null ? choice.delta().content() : "";
+        if (choice.delta() == null) {
+            return "";
+        }
+        String content = choice.delta().content() != null ? choice.delta().content() : "";
+        if (choice.delta().toolCalls().isEmpty()) {
+            return content;
+        }
+        StringBuilder text = new StringBuilder(content);
+        for (CanonicalChunk.ToolCallDelta call : choice.delta().toolCalls()) {
+            if (call.name() != null) {
+                text.append('\n').append(call.name()).append('\n');
+            }
+            if (call.arguments() != null) {
+                text.append(call.arguments());
+            }
+        }
+        return text.toString();
     }
 }

@@ -2,7 +2,8 @@ package com.llamagateway.gateway.security;
 
 import com.llamagateway.gateway.config.GatewayProperties;
 import com.llamagateway.gateway.api.ErrorResponses;
-import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.protocol.ErrorCode;
+import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.team.KeyAuthenticator;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
@@ -26,6 +27,7 @@ import org.springframework.security.web.server.authentication.AuthenticationWebF
 import org.springframework.security.web.server.authentication.ServerAuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.server.authorization.ServerAccessDeniedHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
+import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
 import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
 import reactor.core.publisher.Mono;
 
@@ -41,16 +43,17 @@ import java.nio.file.Path;
 public class SecurityConfiguration {
 
     public static final String ADMIN_AUTHORITY = "SCOPE_gateway.admin";
+    private static final java.util.Set<String> FIREWALL_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
     static final String[] CLIENT_PATHS = {"/v1/**", "/chat/completions", "/completions", "/info", "/models/**"};
 
     @Bean
     @Order(1)
     SecurityWebFilterChain adminChain(ServerHttpSecurity http, ObjectProvider<ReactiveJwtDecoder> jwtDecoder,
-                                      GatewayProperties properties, Json json) {
-        ServerAuthenticationEntryPoint unauthorized = (exchange, e) -> AdminProblems.write(exchange, json, HttpStatus.UNAUTHORIZED,
-                "unauthorized", "An admin token is required: 'Authorization: Bearer <token>'.");
-        ServerAccessDeniedHandler forbidden = (exchange, e) -> AdminProblems.write(exchange, json, HttpStatus.FORBIDDEN,
-                "forbidden", "The token lacks the scope gateway.admin.");
+                                      GatewayProperties properties, ErrorResponses errors) {
+        ServerAuthenticationEntryPoint unauthorized = (exchange, e) -> errors.write(exchange, new GatewayError(HttpStatus.UNAUTHORIZED,
+                "unauthorized", "An admin token is required: 'Authorization: Bearer <token>'.", null, null));
+        ServerAccessDeniedHandler forbidden = (exchange, e) -> errors.write(exchange, new GatewayError(HttpStatus.FORBIDDEN,
+                "forbidden", "The token lacks the scope gateway.admin.", null, null));
         stateless(http.securityMatcher(ServerWebExchangeMatchers.pathMatchers("/admin/**")))
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
                 .authorizeExchange(a -> a.pathMatchers(HttpMethod.GET, "/admin/v1/openapi.json").permitAll()
@@ -86,6 +89,23 @@ public class SecurityConfiguration {
     @Order(3)
     SecurityWebFilterChain everythingElse(ServerHttpSecurity http) {
         return stateless(http).authorizeExchange(a -> a.anyExchange().permitAll()).build();
+    }
+
+    /**
+     * Requests Spring Security's firewall refuses ({@code //}, {@code ;}, encoded {@code /}, {@code %}, NUL, {@code .}
+     * and {@code ..} segments, methods other than GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS): a JSON error in the
+     * path's shape instead of an empty 400. The path is not echoed.
+     */
+    @Bean
+    ServerExchangeRejectedHandler firewallRejections(ErrorResponses errors) {
+        return (exchange, rejected) -> {
+            String method = exchange.getRequest().getMethod().name();
+            GatewayError error = FIREWALL_METHODS.contains(method)
+                    ? GatewayError.badRequest(ErrorCode.INVALID_REQUEST, null, "The request path is not allowed: it must not contain "
+                    + "'//', ';', '.' or '..' segments, or encoded '/', '\\', '%' or control characters.")
+                    : new GatewayError(HttpStatus.METHOD_NOT_ALLOWED, ErrorCode.METHOD_NOT_ALLOWED, "The method is not allowed.", null, null);
+            return errors.write(exchange, error);
+        };
     }
 
     private static AuthenticationWebFilter authenticationFilter(ReactiveAuthenticationManager manager, ServerAuthenticationEntryPoint unauthorized) {

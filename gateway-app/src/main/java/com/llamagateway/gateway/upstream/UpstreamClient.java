@@ -10,6 +10,7 @@ import io.netty.channel.ChannelOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -23,9 +24,11 @@ import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.JsonNode;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -47,20 +50,41 @@ public final class UpstreamClient implements AutoCloseable {
             .pendingAcquireMaxCount(-1).build();
     private final Map<String, WebClient> clients = new ConcurrentHashMap<>();
 
-    public UpstreamClient(Json json, int maxResponseBytes) {
+    private final int maxResponseBytes;
+    private final Duration deadline;
+
+    /**
+     * @param maxResponseBytes bound on a non-streamed answer and on one event of a stream
+     * @param deadline         bound on a whole non-streamed call (streams are bounded by the read timeout between events)
+     */
+    public UpstreamClient(Json json, int maxResponseBytes, Duration deadline) {
         this.json = json;
+        this.maxResponseBytes = maxResponseBytes;
+        this.deadline = deadline;
         this.strategies = ExchangeStrategies.builder().codecs(c -> c.defaultCodecs().maxInMemorySize(maxResponseBytes)).build();
     }
 
-    /** A complete, non-streamed answer. */
+    /**
+     * A complete, non-streamed answer: JSON (or no content type), at most {@code maxResponseBytes}, within
+     * {@code deadline} from the call to the last byte. Anything else — an event stream, HTML — fails at once with 502.
+     */
     public Mono<JsonNode> call(Deployment deployment, BackendRequest request, String requestId) {
         return send(deployment, request, requestId, MediaType.APPLICATION_JSON)
-                .retrieve()
-                .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
-                .bodyToMono(String.class)
+                .exchangeToMono(response -> {
+                    if (!response.statusCode().is2xxSuccessful()) {
+                        return failure(deployment, response).flatMap(Mono::error);
+                    }
+                    MediaType type = response.headers().contentType().orElse(null);
+                    if (type != null && !MediaType.APPLICATION_JSON.isCompatibleWith(type) && !type.getSubtype().endsWith("+json")) {
+                        return response.releaseBody().then(Mono.error(unreadable(deployment,
+                                "a " + type.getType() + "/" + type.getSubtype() + " body instead of JSON")));
+                    }
+                    return response.bodyToMono(String.class);
+                })
+                .timeout(deadline)
                 .switchIfEmpty(Mono.error(() -> unreadable(deployment, "an empty answer")))
                 .map(body -> parse(deployment, body))
-                .onErrorMap(e -> !(e instanceof GatewayError), e -> UpstreamFailures.map(deployment, e));
+                .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
     }
 
     /**
@@ -83,9 +107,9 @@ public final class UpstreamClient implements AutoCloseable {
                             .filter(event -> event.data() != null && !event.data().isBlank())
                             .takeWhile(event -> !event.data().trim().equals("[DONE]"))
                             .map(event -> parse(deployment, event.data()))
-                            .onErrorMap(e -> !(e instanceof GatewayError), e -> UpstreamFailures.map(deployment, e));
+                            .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
                 })
-                .onErrorMap(e -> !(e instanceof GatewayError), e -> UpstreamFailures.map(deployment, e));
+                .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
     }
 
     private WebClient.RequestHeadersSpec<?> send(Deployment deployment, BackendRequest request, String requestId, MediaType accept) {
@@ -121,9 +145,16 @@ public final class UpstreamClient implements AutoCloseable {
     private JsonNode parse(Deployment deployment, String body) {
         try {
             return json.readUntrusted(body);
+        } catch (StreamConstraintsException e) {
+            throw UpstreamFailures.tooLarge(deployment, maxResponseBytes);
         } catch (JacksonException e) {
             throw unreadable(deployment, "invalid JSON");
         }
+    }
+
+    private GatewayError mapped(Deployment deployment, Throwable error) {
+        return error instanceof DataBufferLimitException ? UpstreamFailures.tooLarge(deployment, maxResponseBytes)
+                : UpstreamFailures.map(deployment, error);
     }
 
     private static GatewayError unreadable(Deployment deployment, String what) {

@@ -71,8 +71,15 @@ final class UpstreamFailures {
         return retry;
     }
 
+    static GatewayError tooLarge(Deployment deployment, int maxBytes) {
+        log.warn("Deployment {} answered more than the {} bytes of gateway.upstream.max-response-size", deployment.name(), maxBytes);
+        return new GatewayError(HttpStatus.BAD_GATEWAY, ErrorCode.UPSTREAM_RESPONSE_TOO_LARGE,
+                "The model's deployment returned an answer larger than the gateway's limit of " + maxBytes + " bytes.", null, null);
+    }
+
     /** Transport failures: timeouts are 504, anything else that kept the deployment from answering is 502. */
     static GatewayError map(Deployment deployment, Throwable error) {
+
         if (isTimeout(error)) {
             log.warn("Deployment {} timed out", deployment.name());
             return new GatewayError(HttpStatus.GATEWAY_TIMEOUT, ErrorCode.UPSTREAM_TIMEOUT,
