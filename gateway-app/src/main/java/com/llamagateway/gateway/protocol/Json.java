@@ -70,6 +70,9 @@ public final class Json {
                 throw GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body holds no JSON document.");
             }
             return node;
+        } catch (NumberFormatException | ArithmeticException e) {
+            // Jackson reads a number such as 7e888888888 as BigDecimal and refuses it past BigDecimal's limits
+            throw GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body holds a number out of range.");
         } catch (StreamConstraintsException e) {
             throw GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body exceeds a JSON limit: " + safe(e.getOriginalMessage()) + ".");
         } catch (StreamReadException e) {

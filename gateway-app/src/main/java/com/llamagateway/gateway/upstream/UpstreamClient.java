@@ -10,7 +10,9 @@ import io.netty.channel.ChannelOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.ParameterizedTypeReference;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -28,6 +30,7 @@ import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.JsonNode;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -70,16 +73,22 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public Mono<JsonNode> call(Deployment deployment, BackendRequest request, String requestId) {
         return send(deployment, request, requestId, MediaType.APPLICATION_JSON)
-                .exchangeToMono(response -> {
-                    if (!response.statusCode().is2xxSuccessful()) {
-                        return failure(deployment, response).flatMap(Mono::error);
-                    }
-                    MediaType type = response.headers().contentType().orElse(null);
+                .retrieve()
+                .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
+                .toEntityFlux(DataBuffer.class)
+                .flatMap(entity -> {
+                    MediaType type = entity.getHeaders().getContentType();
                     if (type != null && !MediaType.APPLICATION_JSON.isCompatibleWith(type) && !type.getSubtype().endsWith("+json")) {
-                        return response.releaseBody().then(Mono.error(unreadable(deployment,
-                                "a " + type.getType() + "/" + type.getSubtype() + " body instead of JSON")));
+                        entity.getBody().subscribe().dispose(); // closes the connection: the body may never end
+                        return Mono.error(unreadable(deployment, "a " + type.getType() + "/" + type.getSubtype() + " body instead of JSON"));
                     }
-                    return response.bodyToMono(String.class);
+                    return DataBufferUtils.join(entity.getBody(), maxResponseBytes).map(buffer -> {
+                        try {
+                            return buffer.toString(StandardCharsets.UTF_8);
+                        } finally {
+                            DataBufferUtils.release(buffer);
+                        }
+                    });
                 })
                 .timeout(deadline)
                 .switchIfEmpty(Mono.error(() -> unreadable(deployment, "an empty answer")))

@@ -63,8 +63,10 @@ class ContentSafetyEndToEndTest {
     private static final String CS_OPEN_MODEL = "cs-open-model";
     private static final String GUARD_MODEL = "guard-model";
     private static final String WEBHOOK_MODEL = "webhook-model";
+    /** The blocklist on completions only: the simulator's tool calls carry the prompt as their argument. */
+    private static final String TOOLS_MODEL = "tools-model";
     private static final Map<String, String> DEPLOYMENT_OF = Map.of(BLOCKLIST_MODEL, "chat-blocklist", CS_MODEL, "chat-cs",
-            CS_OPEN_MODEL, "chat-cs-open", GUARD_MODEL, "chat-guard", WEBHOOK_MODEL, "chat-webhook");
+            CS_OPEN_MODEL, "chat-cs-open", GUARD_MODEL, "chat-guard", WEBHOOK_MODEL, "chat-webhook", TOOLS_MODEL, "chat-tools");
 
     private static LlamaSimulator simulator;
     private static DisposableServer webhook;
@@ -137,6 +139,7 @@ class ContentSafetyEndToEndTest {
         p.put("gateway.safety.models." + CS_OPEN_MODEL + ".input[0]", "cs-open");
         chain(p, GUARD_MODEL, "guard");
         chain(p, WEBHOOK_MODEL, "checker");
+        p.put("gateway.safety.models." + TOOLS_MODEL + ".output[0]", "blocklist");
         gateway = Replicas.start(p);
         teamKey = TestTeams.newKey(gateway.getBean(TeamService.class));
     }
@@ -238,6 +241,54 @@ class ContentSafetyEndToEndTest {
 
         EntityExchangeResult<byte[]> clean = post("/v1/chat/completions", chat(BLOCKLIST_MODEL, quoted("A forbidden fruitcake recipe?")));
         assertThat(clean.getStatus().value()).as("a term inside another word is not the term").isEqualTo(200);
+    }
+
+    @Test
+    void aTermAloneInItsContentPartOrInAToolCallOfThePromptIsBlocked() {
+        String alone = "[{\"type\":\"text\",\"text\":\"say\"},{\"type\":\"text\",\"text\":\"Project Nightingale\"}]";
+        assertThat(post("/v1/chat/completions", chat(BLOCKLIST_MODEL, alone)).getStatus().value()).as("a term alone in its part").isEqualTo(400);
+        String toolCall = "{\"model\":\"" + BLOCKLIST_MODEL + "\",\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"lookup\","
+                + "\"arguments\":\"{\\\"q\\\":\\\"the forbidden fruit\\\"}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"none\"}]}";
+        for (String path : List.of("/v1/chat/completions", "/chat/completions?api-version=2024-05-01-preview")) {
+            EntityExchangeResult<byte[]> result = post(path, toolCall);
+            assertThat(result.getStatus().value()).as("tool-call arguments of the prompt on " + path).isEqualTo(400);
+            assertThat(json(result).get("error").get("code").asString()).isEqualTo("content_filter");
+        }
+        assertThat(deploymentOf(BLOCKLIST_MODEL).stats().requests()).as("the deployment was never called").isZero();
+    }
+
+    @Test
+    void toolCallArgumentsOfACompletionAreScreenedStreamedOrNot() {
+        String tools = "\"tool_choice\":\"required\",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"lookup\",\"parameters\":{\"type\":\"object\"}}}]";
+        String blocked = "{\"model\":\"" + TOOLS_MODEL + "\",\"max_tokens\":50," + tools
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"look up project nightingale\"}]}";
+        String clean = blocked.replace("project nightingale", "the llamas of Peru");
+
+        JsonNode passed = json(post("/v1/chat/completions", clean)).get("choices").get(0);
+        assertThat(passed.get("finish_reason").asString()).isEqualTo("tool_calls");
+        assertThat(passed.get("message").get("tool_calls").get(0).get("function").get("arguments").asString()).contains("llamas of Peru");
+
+        JsonNode withheld = json(post("/v1/chat/completions", blocked));
+        assertThat(withheld.toString()).doesNotContain("ightingale");
+        assertThat(withheld.get("choices").get(0).get("finish_reason").asString()).isEqualTo("content_filter");
+        assertThat(withheld.get("choices").get(0).get("message").path("tool_calls").isEmpty()).isTrue();
+
+        for (String body : List.of(clean, blocked)) {
+            List<String> events = WebClient.create(baseUrl()).post().uri("/v1/chat/completions").contentType(MediaType.APPLICATION_JSON)
+                    .header("Authorization", "Bearer " + teamKey).bodyValue(body.replace("{\"model\"", "{\"stream\":true,\"model\""))
+                    .retrieve().bodyToFlux(new ParameterizedTypeReference<ServerSentEvent<String>>() {
+                    })
+                    .map(ServerSentEvent::data).collectList().block(Duration.ofSeconds(20));
+            assertThat(events).last().isEqualTo("[DONE]");
+            String all = String.join("\n", events);
+            if (body == clean) {
+                assertThat(all).contains("llamas of").contains("\"finish_reason\":\"tool_calls\"");
+            } else {
+                // the simulator sends the arguments in two fragments: the term is split between them
+                assertThat(all).doesNotContain("ightingale").doesNotContain("nigh").contains("\"finish_reason\":\"content_filter\"");
+            }
+        }
     }
 
     @Test

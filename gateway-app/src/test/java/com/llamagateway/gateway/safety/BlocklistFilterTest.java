@@ -16,6 +16,47 @@ class BlocklistFilterTest {
         return filter.judge(text);
     }
 
+    private static final com.llamagateway.gateway.protocol.Json JSON = com.llamagateway.gateway.protocol.Json.lenient();
+
+    /** The verdict on a chat request's prompt, read by the v1 codec and put to the filter as the pipeline does. */
+    private Verdict screenPrompt(String messages) {
+        var request = new com.llamagateway.gateway.protocol.V1Codec(JSON).decodeRequest(com.llamagateway.gateway.protocol.Operation.CHAT,
+                JSON.read(("{\"model\":\"m\",\"messages\":" + messages + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new org.springframework.http.HttpHeaders());
+        return filter.screen(Screening.input("r", "t", "m", SafetyPolicy.prompt(request))).block();
+    }
+
+    private static String parts(String... texts) {
+        StringBuilder content = new StringBuilder("[");
+        for (String text : texts) {
+            content.append(content.length() > 1 ? "," : "").append("{\"type\":\"text\",\"text\":\"").append(text).append("\"}");
+        }
+        return "[{\"role\":\"user\",\"content\":" + content + "]}]";
+    }
+
+    @Test
+    void aTermAloneInItsContentPartIsFoundThoughTheJoinedPartsGlueIt() {
+        assertThat(judge("sayforbidden fruit")).as("what joining without a separator makes of it").isEqualTo(Verdict.allow());
+        assertThat(screenPrompt(parts("say", "forbidden fruit"))).isInstanceOf(Verdict.Block.class);
+        assertThat(screenPrompt(parts("forbidden fruit", "s", "cake"))).as("glued on the other side").isInstanceOf(Verdict.Block.class);
+    }
+
+    @Test
+    void aTermSplitAcrossContentPartsIsFoundInThePartsJoined() {
+        assertThat(screenPrompt(parts("Tell me about the forbid", "den fruit."))).isInstanceOf(Verdict.Block.class);
+        assertThat(screenPrompt(parts("forbidden ", "fruit"))).isInstanceOf(Verdict.Block.class);
+        assertThat(screenPrompt(parts("forbidden", "fruitcake"))).as("no part holds it and the join makes another word").isEqualTo(Verdict.allow());
+    }
+
+    @Test
+    void toolCallsOfThePromptAreScreenedNameAndArguments() {
+        String call = "[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"ok\",\"tool_calls\":[{\"id\":\"c1\","
+                + "\"type\":\"function\",\"function\":{\"name\":\"%s\",\"arguments\":\"%s\"}}]}]";
+        assertThat(screenPrompt(call.formatted("lookup", "{\\\"q\\\":\\\"the forbidden fruit\\\"}"))).isInstanceOf(Verdict.Block.class);
+        assertThat(screenPrompt(call.formatted("Straße", "{}"))).as("the function's name").isInstanceOf(Verdict.Block.class);
+        assertThat(screenPrompt(call.formatted("lookup", "{\\\"q\\\":\\\"fruit\\\"}"))).isEqualTo(Verdict.allow());
+    }
+
     @Test
     void findsATermAsAWholeWordAndNamesWhichOne() {
         assertThat(judge("I would like the forbidden fruit, please")).isEqualTo(Verdict.block("blocked_term", null, "blocked term 1"));

@@ -1,0 +1,174 @@
+package com.llamagateway.gateway.e2e;
+
+import com.llamagateway.gateway.support.RawHttp;
+import com.llamagateway.gateway.support.Replicas;
+import com.llamagateway.gateway.support.TestTeams;
+import com.llamagateway.gateway.team.TeamService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Slow-loris clients: 200 connections trickle their request at one byte a second — 100 their headers, 100 their
+ * body — and each is answered 408 and closed once its timeout is up, while a normal client is served as fast as
+ * without them.
+ */
+class SlowClientTest {
+
+    private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(4);
+    private static final Duration BODY_TIMEOUT = Duration.ofSeconds(6);
+    /** How much later than its timeout a connection may be closed: the timers are Netty's, on a busy machine. */
+    private static final Duration SLACK = Duration.ofSeconds(3);
+    private static final String BODY = "{\"model\":\"Meta-Llama-3.1-70B-Instruct\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+    private static ConfigurableApplicationContext gateway;
+    private static int port;
+    private static String key;
+
+    @BeforeAll
+    static void start() {
+        gateway = Replicas.start(Map.of("server.port", "0",
+                "spring.r2dbc.url", "r2dbc:h2:mem:///slow-clients?options=DB_CLOSE_DELAY=-1",
+                "spring.flyway.url", "jdbc:h2:mem:slow-clients;DB_CLOSE_DELAY=-1",
+                "gateway.admin.token", "slow-admin-token-0123456789abcdef",
+                "gateway.data-dir", "target/test-data",
+                "gateway.request.header-timeout", HEADER_TIMEOUT.toMillis() + "ms",
+                "gateway.request.body-timeout", BODY_TIMEOUT.toMillis() + "ms"));
+        port = Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port"));
+        key = TestTeams.newKey(gateway.getBean(TeamService.class));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    /** One trickling connection: what it sent at once, what it trickles, and what happened to it. */
+    private static final class Trickler implements Runnable {
+        final String kind;
+        final byte[] first;
+        final byte[] trickled;
+        final CountDownLatch done;
+        final CountDownLatch started;
+        volatile long openedNanos;
+        volatile long closedNanos;
+        volatile String answer = "";
+
+        Trickler(String kind, String first, String trickled, CountDownLatch started, CountDownLatch done) {
+            this.started = started;
+            this.kind = kind;
+            this.first = first.getBytes(StandardCharsets.ISO_8859_1);
+            this.trickled = trickled.getBytes(StandardCharsets.ISO_8859_1);
+            this.done = done;
+        }
+
+        @Override
+        public void run() {
+            try (Socket socket = new Socket("127.0.0.1", port)) {
+                openedNanos = System.nanoTime();
+                socket.setSoTimeout(1000);
+                OutputStream out = socket.getOutputStream();
+                InputStream in = socket.getInputStream();
+                out.write(first);
+                out.flush();
+                started.countDown();
+                for (int i = 0; i < trickled.length && closedNanos == 0; i++) {
+                    try {
+                        RawHttp.Response response = RawHttp.read(in); // blocks up to 1 s: the pace of the trickle
+                        answer = response.status() + " " + response.text();
+                        closedNanos = System.nanoTime();
+                    } catch (SocketTimeoutException stillOpen) {
+                        try {
+                            out.write(trickled[i]);
+                            out.flush();
+                        } catch (IOException closed) {
+                            closedNanos = System.nanoTime();
+                        }
+                    } catch (IOException closed) {
+                        closedNanos = System.nanoTime();
+                    }
+                }
+            } catch (IOException e) {
+                answer = "could not connect: " + e.getMessage();
+            } finally {
+                started.countDown();
+                done.countDown();
+            }
+        }
+
+        Duration heldFor() {
+            return Duration.ofNanos(closedNanos - openedNanos);
+        }
+    }
+
+    private static long medianLatencyNanos(HttpClient client, int requests) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(BODY)).build();
+        List<Long> latencies = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            long started = System.nanoTime();
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            latencies.add(System.nanoTime() - started);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        }
+        latencies.sort(null);
+        return latencies.get(latencies.size() / 2);
+    }
+
+    @Test
+    void tricklingConnectionsAreAnswered408AndClosedWhileOthersAreServed() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        medianLatencyNanos(client, 300); // warm-up
+        long before = medianLatencyNanos(client, 60);
+
+        CountDownLatch started = new CountDownLatch(200);
+        CountDownLatch done = new CountDownLatch(200);
+        List<Trickler> tricklers = new ArrayList<>();
+        String slowHeader = "X-Slow: " + "a".repeat(120);
+        for (int i = 0; i < 100; i++) {
+            tricklers.add(new Trickler("headers", "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n", slowHeader, started, done));
+            tricklers.add(new Trickler("body", "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + (BODY.length() + 100) + "\r\n\r\n", BODY + " ".repeat(100), started, done));
+        }
+        List<Thread> threads = tricklers.stream().map(t -> new Thread(t, "trickler")).toList();
+        threads.forEach(Thread::start);
+        assertThat(started.await(20, TimeUnit.SECONDS)).as("every trickler connected").isTrue();
+        long withTricklers = medianLatencyNanos(client, 60);
+
+        assertThat(done.await(BODY_TIMEOUT.plus(SLACK).plusSeconds(20).toSeconds(), TimeUnit.SECONDS)).as("every trickler ended").isTrue();
+        for (Trickler t : tricklers) {
+            assertThat(t.closedNanos).as("a %s trickler was never closed (%s)", t.kind, t.answer).isPositive();
+            Duration timeout = t.kind.equals("headers") ? HEADER_TIMEOUT : BODY_TIMEOUT;
+            assertThat(t.heldFor()).as("a %s trickler held for", t.kind).isBetween(timeout.minusMillis(200), timeout.plus(SLACK));
+            assertThat(t.answer).as("what a %s trickler got", t.kind).startsWith("408 ").contains("\"code\":\"request_timeout\"");
+        }
+        long after = medianLatencyNanos(client, 60);
+        long alone = (before + after) / 2; // without tricklers: before they came and after they were gone
+        System.out.printf("median latency alone %d µs (before %d, after %d), with 200 tricklers %d µs%n",
+                alone / 1000, before / 1000, after / 1000, withTricklers / 1000);
+        // medians of 60 requests each; 1 ms for the jitter of sub-millisecond medians
+        assertThat(withTricklers).as("median latency with 200 tricklers (alone: %d µs)", alone / 1000)
+                .isLessThanOrEqualTo(2 * alone + 1_000_000);
+    }
+}

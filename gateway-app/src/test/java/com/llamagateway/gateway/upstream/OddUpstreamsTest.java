@@ -1,0 +1,121 @@
+package com.llamagateway.gateway.upstream;
+
+import com.llamagateway.gateway.protocol.BackendRequest;
+import com.llamagateway.gateway.protocol.DialectName;
+import com.llamagateway.gateway.protocol.GatewayError;
+import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.routing.Deployment;
+import com.llamagateway.gateway.routing.DeploymentKind;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import tools.jackson.databind.JsonNode;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * Deployments that answer what a non-streamed call cannot use, over real HTTP: answers around the size bound, an
+ * endless event stream, HTML, an answer that trickles past the deadline. The client uses the production bounds
+ * (10 MB answers) and a short deadline.
+ */
+class OddUpstreamsTest {
+
+    private static final int MAX_RESPONSE = 10 * 1024 * 1024;
+    private static final Duration DEADLINE = Duration.ofSeconds(3);
+    private static DisposableServer server;
+    private final Json json = new Json(64, 1024 * 1024, MAX_RESPONSE);
+
+    @BeforeAll
+    static void deployment() {
+        server = HttpServer.create().host("127.0.0.1").port(0).route(routes -> routes
+                .post("/big/{bytes}/v1/chat/completions", (request, response) -> request.receive().then(response
+                        .header("Content-Type", "application/json")
+                        .sendString(Mono.just(answer(Integer.parseInt(request.param("bytes"))))).then()))
+                .post("/sse/v1/chat/completions", (request, response) -> request.receive().then(response
+                        .header("Content-Type", "text/event-stream")
+                        .sendString(Flux.interval(Duration.ofMillis(50)).map(i -> "data: {\"choices\":[]}\n\n")).then()))
+                .post("/html/v1/chat/completions", (request, response) -> request.receive().then(response
+                        .header("Content-Type", "text/html")
+                        .sendString(Mono.just("<html><body>Bad gateway</body></html>")).then()))
+                .post("/trickle/v1/chat/completions", (request, response) -> request.receive().then(response
+                        .header("Content-Type", "application/json")
+                        .send(Flux.concat(Mono.just(bytes("{\"id\":\"x\",\"choices\":[],\"pad\":\"")),
+                                Flux.interval(Duration.ofMillis(200)).map(i -> bytes("x")))).then())))
+                .bindNow();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.disposeNow();
+    }
+
+    private static ByteBuf bytes(String text) {
+        return Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A valid chat completion of about {@code bytes} bytes (its text is padded). */
+    private static String answer(int bytes) {
+        String text = "llama ".repeat(Math.max(1, bytes / 6));
+        return "{\"id\":\"c1\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
+                + "\"message\":{\"role\":\"assistant\",\"content\":\"" + text + "\"},\"finish_reason\":\"stop\"}],"
+                + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}";
+    }
+
+    private JsonNode call(String prefix) {
+        Deployment deployment = new Deployment("odd", DeploymentKind.SERVERLESS, URI.create("http://127.0.0.1:" + server.port() + prefix), "secret",
+                "m", DialectName.V1, null, "v", Duration.ofSeconds(2), Duration.ofSeconds(2), new Deployment.Capacity(400_000, 1_000));
+        try (UpstreamClient client = new UpstreamClient(json, MAX_RESPONSE, DEADLINE)) {
+            return client.call(deployment, new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r1")
+                    .block(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void anAnswerOfOneAndATenthMegabytesPasses() {
+        JsonNode answer = call("/big/" + 1_100_000);
+        assertThat(answer.get("choices").get(0).get("message").get("content").asString().length()).isGreaterThan(1_050_000);
+    }
+
+    @Test
+    void anAnswerOverTheBoundIsTooLargeNotInvalid() {
+        GatewayError error = catchThrowableOfType(GatewayError.class, () -> call("/big/" + 11 * 1024 * 1024));
+        assertThat(error.status().value()).isEqualTo(502);
+        assertThat(error.code()).isEqualTo("upstream_response_too_large");
+        assertThat(error.getMessage()).contains("larger than").contains(String.valueOf(MAX_RESPONSE)).doesNotContain("invalid JSON");
+    }
+
+    @Test
+    void anEndlessEventStreamToANonStreamedRequestFailsAtOnce() {
+        GatewayError error = catchThrowableOfType(GatewayError.class, () -> call("/sse"));
+        assertThat(error.status().value()).isEqualTo(502);
+        assertThat(error.code()).isEqualTo("upstream_error");
+        // not the deadline's 504: the stream never ends and never pauses, only its content type can have stopped it
+        assertThat(error.getMessage()).contains("text/event-stream");
+    }
+
+    @Test
+    void htmlIsNotAnAnswer() {
+        GatewayError error = catchThrowableOfType(GatewayError.class, () -> call("/html"));
+        assertThat(error.status().value()).isEqualTo(502);
+        assertThat(error.getMessage()).contains("text/html");
+    }
+
+    @Test
+    void anAnswerThatTricklesPastTheDeadlineIs504() {
+        GatewayError error = catchThrowableOfType(GatewayError.class, () -> call("/trickle"));
+        assertThat(error.status().value()).isEqualTo(504);
+        assertThat(error.code()).isEqualTo("upstream_timeout");
+    }
+}
