@@ -9,10 +9,8 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.BodyExtractors;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import reactor.core.publisher.Mono;
-import reactor.netty.channel.AbortedException;
 import tools.jackson.databind.JsonNode;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 
@@ -50,7 +48,7 @@ public final class BodyReader {
                 })
                 .timeout(timeout, Mono.error(this::timedOut))
                 .onErrorMap(DataBufferLimitException.class, e -> tooLarge())
-                .onErrorMap(e -> e instanceof AbortedException || e instanceof IOException, e -> GatewayError.badRequest(
+                .onErrorMap(ErrorResponses::clientLeft, e -> GatewayError.badRequest(
                         ErrorCode.INVALID_REQUEST, null, "The client closed the connection before it sent the whole body."))
                 .filter(bytes -> bytes.length > 0)
                 .switchIfEmpty(Mono.error(() -> GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body is empty.")))

@@ -13,6 +13,7 @@ import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -42,13 +43,43 @@ public final class ErrorResponses {
         this.azure = azure;
     }
 
+    /**
+     * Errors Reactor drops because their sequence had already ended — typically a connection reset by a client that
+     * has gone, after its request was cancelled: DEBUG for those, ERROR (Reactor's default) for anything else.
+     */
+    public static void logDroppedErrors() {
+        reactor.core.publisher.Hooks.onErrorDropped(error -> {
+            if (clientLeft(error)) {
+                log.debug("After its request ended, a client's connection failed: {}", error.toString());
+            } else {
+                log.error("An error arrived after its sequence had ended", error);
+            }
+        });
+    }
+
     public GatewayError toGatewayError(Throwable error, String requestId) {
         if (error instanceof GatewayError gatewayError) {
             return gatewayError;
         }
+        if (clientLeft(error)) { // ordinary client behaviour, and nobody reads this answer
+            log.debug("Request {}: the client closed the connection ({})", requestId, error.toString());
+            return GatewayError.badRequest(ErrorCode.INVALID_REQUEST, null, "The client closed the connection.");
+        }
         log.error("Request {} failed", requestId, error);
         return new GatewayError(HttpStatus.INTERNAL_SERVER_ERROR, ErrorCode.INTERNAL_ERROR,
                 "The gateway failed to process the request (request id " + requestId + ").", null, null);
+    }
+
+    /** A connection the client closed or reset: Reactor Netty's abort, or the socket's own error. */
+    static boolean clientLeft(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof AbortedException || t instanceof java.nio.channels.ClosedChannelException
+                    || (t instanceof java.io.IOException && t.getMessage() != null
+                    && (t.getMessage().contains("Connection reset") || t.getMessage().contains("Broken pipe")))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** From a handler, which knows its caller's dialect. */

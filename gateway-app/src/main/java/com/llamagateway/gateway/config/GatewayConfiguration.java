@@ -120,6 +120,7 @@ public class GatewayConfiguration {
 
     @Bean
     ErrorResponses errorResponses(Json json, V1Codec v1, AzureInferenceCodec azure) {
+        ErrorResponses.logDroppedErrors();
         return new ErrorResponses(json, v1, azure);
     }
 

@@ -91,4 +91,20 @@ class PostgresAdminFlowTest {
             assertThat(actions.toString().trim()).isEqualTo("team.create key.create key.revoke");
         }
     }
+
+    @Test
+    void whatPostgresCannotStoreIsRefusedBeforeItTriesWith400() {
+        WebTestClient admin = WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20))
+                .defaultHeader("Authorization", "Bearer " + ADMIN_TOKEN).build();
+        admin.post().uri("/admin/v1/teams").contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{\"name\":\"pg-nul\",\"description\":\"a\\u0000b\"}").exchange()
+                .expectStatus().isBadRequest().expectBody().jsonPath("$.code").isEqualTo("invalid_field").jsonPath("$.field").isEqualTo("description");
+        String team = post("/admin/v1/teams", "{\"name\":\"pg-expiry\"}").get("id").asString();
+        for (String expires : java.util.List.of("+1000000000-01-01T00:00:00Z", "294277-01-01T00:00:00Z", "10000-01-01T00:00:00Z")) {
+            admin.post().uri("/admin/v1/teams/" + team + "/keys").contentType(MediaType.APPLICATION_JSON)
+                    .bodyValue("{\"expiresAt\":\"" + expires + "\"}").exchange()
+                    .expectStatus().isBadRequest().expectBody().jsonPath("$.field").isEqualTo("expiresAt");
+        }
+        post("/admin/v1/teams/" + team + "/keys", "{\"expiresAt\":\"9999-12-31T23:59:59Z\"}"); // the latest that is held
+    }
 }
