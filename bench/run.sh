@@ -30,6 +30,8 @@ gateway:
       api-key: $SIM_KEY
       model: Meta-Llama-3.1-70B-Instruct
       dialect: v1
+      # the quota stage runs, but must not refuse: every leg measures answers, not 429s
+      limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 }
 YAML
 taskset -c 1 java -jar gateway-app/target/gateway-app.jar --server.port=$GW_PORT --spring.config.additional-location=file:$WORK/gateway.yaml \
   --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN > "$WORK/gw.log" 2>&1 &
@@ -50,6 +52,7 @@ load() { # url auth connections duration
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {rps=$2} /Non-2xx|Socket errors/ {err=err $0}
     END {printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (err=="" ? "0" : "ERR")}' "$WORK/wrk.txt"
+  grep -E "Non-2xx|Socket errors" "$WORK/wrk.txt" >> "$WORK/errors.txt" || true
 }
 
 echo "warming up"
@@ -104,4 +107,7 @@ RSS_END_KB=$(ps -o rss= -p $GW_PID | tr -d ' ')
   echo
   echo "Gateway resident memory: ${RSS_WARM_KB} KiB after warm-up, ${RSS_END_KB} KiB at the end."
 } >> "$OUT"
+if [ -s "$WORK/errors.txt" ]; then
+  { echo; echo "wrk reported:"; echo; sed 's/^/    /' "$WORK/errors.txt"; } >> "$OUT"
+fi
 cat "$OUT"
