@@ -1,7 +1,10 @@
 package com.llamagateway.gateway.admin;
 
 import com.llamagateway.gateway.quota.ScopeLimits;
+import com.llamagateway.gateway.protocol.GatewayError;
+import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.team.TeamError;
+import org.springframework.http.HttpStatus;
 import tools.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
@@ -12,6 +15,21 @@ import java.util.Optional;
 final class AdminBodies {
 
     private AdminBodies() {
+    }
+
+    /**
+     * An admin body, read as client bodies are (strict UTF-8, one document, no key twice, exact numbers): 400
+     * {@code invalid_body} with the reason otherwise.
+     */
+    static JsonNode read(Json json, byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new TeamError(HttpStatus.BAD_REQUEST, "invalid_body", null, "The body is missing: a JSON object is expected.");
+        }
+        try {
+            return json.read(bytes);
+        } catch (GatewayError e) {
+            throw new TeamError(HttpStatus.BAD_REQUEST, "invalid_body", null, e.getMessage());
+        }
     }
 
     static void requireObject(JsonNode body) {

@@ -80,7 +80,8 @@ public class AdminController {
     // ---------------------------------------------------------------- teams
 
     @PostMapping("/teams")
-    Mono<ResponseEntity<ObjectNode>> createTeam(@RequestBody JsonNode body, Authentication who) {
+    Mono<ResponseEntity<ObjectNode>> createTeam(@RequestBody(required = false) byte[] bytes, Authentication who) {
+        JsonNode body = AdminBodies.read(json, bytes);
         AdminBodies.requireObject(body);
         return teams.createTeam(actor(who), AdminBodies.text(body, "name"), AdminBodies.text(body, "description"),
                         body.has("models") ? AdminBodies.models(body).orElse(null) : null)
@@ -98,7 +99,8 @@ public class AdminController {
     }
 
     @PatchMapping("/teams/{id}")
-    Mono<ObjectNode> updateTeam(@PathVariable String id, @RequestBody JsonNode body, Authentication who) {
+    Mono<ObjectNode> updateTeam(@PathVariable String id, @RequestBody(required = false) byte[] bytes, Authentication who) {
+        JsonNode body = AdminBodies.read(json, bytes);
         AdminBodies.requireObject(body);
         if (body.has("name") && !body.get("name").isString()) {
             throw TeamError.invalid("name", "'name' must be a string.");
@@ -112,7 +114,8 @@ public class AdminController {
 
     /** Replaces the team's model permissions: a list, or null for every model. */
     @PutMapping("/teams/{id}/models")
-    Mono<ObjectNode> setModels(@PathVariable String id, @RequestBody JsonNode body, Authentication who) {
+    Mono<ObjectNode> setModels(@PathVariable String id, @RequestBody(required = false) byte[] bytes, Authentication who) {
+        JsonNode body = AdminBodies.read(json, bytes);
         AdminBodies.requireObject(body);
         if (!body.has("models")) {
             throw TeamError.invalid("models", "'models' is required: a list of model names, or null for every model.");
@@ -128,7 +131,8 @@ public class AdminController {
     // ---------------------------------------------------------------- keys
 
     @PostMapping("/teams/{id}/keys")
-    Mono<ResponseEntity<ObjectNode>> createKey(@PathVariable String id, @RequestBody(required = false) JsonNode body, Authentication who) {
+    Mono<ResponseEntity<ObjectNode>> createKey(@PathVariable String id, @RequestBody(required = false) byte[] bytes, Authentication who) {
+        JsonNode body = bytes == null || bytes.length == 0 ? null : AdminBodies.read(json, bytes);
         JsonNode fields = body == null || body.isNull() ? json.object() : body;
         AdminBodies.requireObject(fields);
         Instant expiresAt = null;
@@ -170,7 +174,8 @@ public class AdminController {
 
     /** {@code {"tokensPerMinute", "requestsPerMinute"}}: each a positive integer, or null for "not limited". */
     @PutMapping("/teams/{id}/quotas/{model}")
-    Mono<ObjectNode> setTeamQuota(@PathVariable String id, @PathVariable String model, @RequestBody JsonNode body, Authentication who) {
+    Mono<ObjectNode> setTeamQuota(@PathVariable String id, @PathVariable String model, @RequestBody(required = false) byte[] bytes, Authentication who) {
+        JsonNode body = AdminBodies.read(json, bytes);
         AdminBodies.requireObject(body);
         return quotas.setTeamQuota(actor(who), id, model, AdminBodies.perMinute(body, "tokensPerMinute", false),
                 AdminBodies.perMinute(body, "requestsPerMinute", false));
@@ -178,7 +183,8 @@ public class AdminController {
 
     /** {@code {"tokensPerMinute", "requestsPerMinute"}}: both positive integers. Spent capacity stays spent. */
     @PutMapping("/deployments/{name}/limits")
-    Mono<ObjectNode> setDeploymentLimits(@PathVariable String name, @RequestBody JsonNode body, Authentication who) {
+    Mono<ObjectNode> setDeploymentLimits(@PathVariable String name, @RequestBody(required = false) byte[] bytes, Authentication who) {
+        JsonNode body = AdminBodies.read(json, bytes);
         AdminBodies.requireObject(body);
         return quotas.setDeploymentLimits(actor(who), name, AdminBodies.perMinute(body, "tokensPerMinute", true),
                 AdminBodies.perMinute(body, "requestsPerMinute", true));

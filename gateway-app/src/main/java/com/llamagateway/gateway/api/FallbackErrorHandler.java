@@ -12,14 +12,13 @@ import reactor.core.publisher.Mono;
 
 import java.util.Map;
 
-
 /**
  * Errors that happen outside a handler — no such route, wrong method, unexpected failures — rendered in the
  * shape of the path (see {@link ErrorResponses}), never with a stack trace.
  */
 public final class FallbackErrorHandler implements WebExceptionHandler, Ordered {
 
-    /** The client routes and their method: another method on them is 405, not 404. */
+    /** The client routes and their method (as GatewayConfiguration.clientRoutes declares them): another method is 405, not 404. */
     private static final Map<String, String> ROUTES = Map.of("/v1/chat/completions", "POST", "/v1/completions", "POST",
             "/v1/models", "GET", "/chat/completions", "POST", "/completions", "POST", "/models/chat/completions", "POST",
             "/models/completions", "POST", "/info", "GET", "/models/info", "GET");

@@ -40,13 +40,7 @@ public record ChatMessage(String role, JsonNode content, String name, List<ToolC
         if (content.isString()) {
             return content.stringValue();
         }
-        StringBuilder text = new StringBuilder();
-        for (JsonNode part : content) {
-            if ("text".equals(part.path("type").asString(""))) {
-                text.append(part.path("text").asString(""));
-            }
-        }
-        return text.toString();
+        return String.join("", textParts());
     }
 
     /** Each text part on its own (one element for string content; none for null content). */

@@ -32,6 +32,7 @@ import org.springframework.security.web.server.util.matcher.ServerWebExchangeMat
 import reactor.core.publisher.Mono;
 
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * Three filter chains, first match wins: the admin API (OAuth2 JWT with scope {@code gateway.admin}, or the bootstrap
@@ -43,7 +44,7 @@ import java.nio.file.Path;
 public class SecurityConfiguration {
 
     public static final String ADMIN_AUTHORITY = "SCOPE_gateway.admin";
-    private static final java.util.Set<String> FIREWALL_METHODS = java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+    private static final Set<String> FIREWALL_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
     static final String[] CLIENT_PATHS = {"/v1/**", "/chat/completions", "/completions", "/info", "/models/**"};
 
     @Bean

@@ -258,8 +258,16 @@ class HostileInputTest extends GatewayIntegrationTest {
         for (String body : List.of("[]", "5", "\"x\"")) {
             cases.add(adminCase("POST " + TEAMS + " with body " + body, "POST " + TEAMS, body, 400, "invalid_field"));
         }
-        for (String body : List.of("{\"name\":", "{\"name\":\"x\"}{\"name\":\"y\"}", "{'name':'x'}")) {
+        for (String body : List.of("{\"name\":", "{\"name\":\"x\"}{\"name\":\"y\"}", "{'name':'x'}", "{\"name\":\"x\",\"name\":\"y\"}", "")) {
             cases.add(adminCase("POST " + TEAMS + " with malformed body " + body, "POST " + TEAMS, body, 400, "invalid_body"));
+        }
+        for (byte[] bad : INVALID_UTF8) {
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            body.writeBytes("{\"name\":\"a".getBytes(StandardCharsets.UTF_8));
+            body.writeBytes(bad);
+            body.writeBytes("b\"}".getBytes(StandardCharsets.UTF_8));
+            cases.add(new Case("POST " + TEAMS + ": invalid UTF-8 " + hex(bad), "POST " + TEAMS + " HTTP/1.1\r\nAuthorization: Bearer "
+                    + ADMIN_TOKEN + "\r\nContent-Type: application/json", body.toByteArray(), 400, "invalid_body"));
         }
         String keys = TEAMS + "/" + TEAM + "/keys";
         for (String expires : List.of("+1000000000-01-01T00:00:00Z", "10000-01-01T00:00:00Z", "+999999999-12-31T23:59:59.999999999Z",
