@@ -3,6 +3,7 @@ package com.llamagateway.gateway.config;
 import com.llamagateway.gateway.routing.DeploymentKind;
 import com.llamagateway.gateway.protocol.DialectName;
 import com.llamagateway.gateway.quota.QuotaProperties;
+import com.llamagateway.gateway.resilience.ResilienceProperties;
 import com.llamagateway.gateway.tokens.TokenizerProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -30,7 +31,8 @@ public record GatewayProperties(
         @DefaultValue Keys keys,
         @DefaultValue QuotaProperties quota,
         @DefaultValue TokenizerProperties tokenizer,
-        @DefaultValue Safety safety) {
+        @DefaultValue Safety safety,
+        @DefaultValue ResilienceProperties resilience) {
 
     public GatewayProperties {
         // configuration order is the pool's order of preference: keep it

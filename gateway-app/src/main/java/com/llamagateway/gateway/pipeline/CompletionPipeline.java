@@ -14,6 +14,7 @@ import com.llamagateway.gateway.protocol.StreamEncoder;
 import com.llamagateway.gateway.protocol.SyntheticStream;
 import com.llamagateway.gateway.quota.Admission;
 import com.llamagateway.gateway.quota.Reservation;
+import com.llamagateway.gateway.resilience.Failover;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.routing.ModelRouter;
 import com.llamagateway.gateway.safety.CompletionScreen;
@@ -40,6 +41,7 @@ import java.util.Map;
  * decode (caller dialect → canonical) → route (model → pool, if the team may use it)
  *   → admit (reserve on the team's allowance and on a deployment of the pool with room: the deployment)
  *   → screen in (the model's input chain; a block refunds and refuses) → encode for the deployment → call upstream
+ *     (the deployment fails before answering: refund, admit on the pool's untried members, encode, call again)
  *   → complete usage → settle the reservation → screen out (the output chain; streams in a hold-back window)
  *   → encode (caller dialect)
  * </pre>
@@ -49,6 +51,8 @@ import java.util.Map;
 public final class CompletionPipeline {
 
     private static final Logger log = LoggerFactory.getLogger(CompletionPipeline.class);
+    /** Names the deployment that served the answer. */
+    public static final String DEPLOYMENT_HEADER = "x-gateway-deployment";
 
     private final ModelRouter router;
     private final Admission admission;
@@ -57,9 +61,11 @@ public final class CompletionPipeline {
     private final UsageCompletion usage;
     private final SafetyPolicy safety;
     private final Json json;
+    private final Failover failover;
 
     public CompletionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
-                              UsageCompletion usage, SafetyPolicy safety, Json json) {
+                              UsageCompletion usage, SafetyPolicy safety, Json json, Failover failover) {
+        this.failover = failover;
         this.router = router;
         this.admission = admission;
         this.backends = backends;
@@ -76,7 +82,8 @@ public final class CompletionPipeline {
      * @param screening   the request as the filters see it
      * @param annotations what the input chain noted without blocking
      */
-    record Exchange(Inbound inbound, CanonicalRequest request, Deployment deployment, BackendDialect backend, Reservation reservation,
+    record Exchange(Inbound inbound, CanonicalRequest request, ModelRouter.Route route, Failover.Attempts attempts,
+                    Deployment deployment, BackendDialect backend, Reservation reservation,
                     SafetyPolicy.Chains safety, Screening screening, List<Finding> annotations) {
 
         /** The prompt's tokens as admission counted them: what usage the gateway counts itself starts from. */
@@ -85,12 +92,19 @@ public final class CompletionPipeline {
         }
 
         Exchange annotated(List<Finding> value) {
-            return new Exchange(inbound, request, deployment, backend, reservation, safety, screening, value);
+            return new Exchange(inbound, request, route, attempts, deployment, backend, reservation, safety, screening, value);
         }
 
-        /** The admitted request's rate-limit headers and the content-safety annotations. */
+        /** The same request on another deployment, admitted there. */
+        Exchange on(Admission.Admitted admitted, BackendDialect dialect) {
+            return new Exchange(inbound, request, route, attempts, admitted.deployment(), dialect, admitted.reservation(), safety, screening,
+                    annotations);
+        }
+
+        /** The serving deployment, the admitted request's rate-limit headers and the content-safety annotations. */
         Map<String, String> headers(List<Finding> more) {
             Map<String, String> headers = new LinkedHashMap<>(reservation.headers());
+            headers.put(DEPLOYMENT_HEADER, deployment.name());
             List<Finding> all = new java.util.ArrayList<>(annotations);
             all.addAll(more);
             headers.putAll(ContentFilterResults.annotationHeaders(all));
@@ -111,10 +125,27 @@ public final class CompletionPipeline {
         }).flatMap(routed -> admission.admit(inbound.team().teamId(), routed.route().model(), routed.route().candidates(), routed.request())
                 .map(admitted -> exchange(inbound, routed, admitted))                                                   // admit
         ).flatMap(this::screenIn                                                                                        // screen in
-        ).flatMap(exchange -> {
-            BackendRequest outbound = exchange.backend().encodeRequest(exchange.request(), exchange.request().model(),
-                    exchange.deployment().apiVersion());                                                                // encode for backend
-            return exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound);
+        ).flatMap(this::serve);                                                                                         // call, failing over
+    }
+
+    /**
+     * One attempt on the admitted deployment: encode for it, call it, answer. A failure of the deployment before
+     * anything reached the client (see {@link Failover}) was refunded by the attempt; the request is admitted again
+     * on the pool's untried members and tried there.
+     */
+    private Mono<Answer> serve(Exchange exchange) {
+        exchange.attempts().started(exchange.deployment());
+        BackendRequest outbound = exchange.backend().encodeRequest(exchange.request(), exchange.request().model(),
+                exchange.deployment().apiVersion());                                                                    // encode for backend
+        Mono<Answer> answer = exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound);
+        return answer.onErrorResume(Failover::retryable, error -> {
+            List<Deployment> untried = exchange.attempts().untried(exchange.route().candidates());
+            if (!failover.another(exchange.inbound().requestId(), exchange.attempts(), error, untried)) {
+                return Mono.error(Failover.outcome(exchange.attempts(), error));
+            }
+            return admission.admit(exchange.inbound().team().teamId(), exchange.route().model(), untried, exchange.request())
+                    .onErrorMap(refused -> Failover.outcome(exchange.attempts(), error)) // no room left: the deployment's failure says more
+                    .flatMap(admitted -> serve(exchange.on(admitted, backends.get(admitted.deployment().dialect()))));
         });
     }
 
@@ -124,8 +155,8 @@ public final class CompletionPipeline {
         // a model without filters skips collecting its prompt's text
         List<Screening.Message> prompt = chains.screenNothing() ? List.of() : SafetyPolicy.prompt(routed.request());
         Screening screening = Screening.input(inbound.requestId(), inbound.team().teamId(), model, prompt);
-        return new Exchange(inbound, routed.request(), admitted.deployment(), backends.get(admitted.deployment().dialect()),
-                admitted.reservation(), chains, screening, List.of());
+        return new Exchange(inbound, routed.request(), routed.route(), new Failover.Attempts(), admitted.deployment(),
+                backends.get(admitted.deployment().dialect()), admitted.reservation(), chains, screening, List.of());
     }
 
     /** The prompt through the input chain: a block gives the reservation back and refuses the request. */

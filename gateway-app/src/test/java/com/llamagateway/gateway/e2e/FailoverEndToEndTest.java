@@ -1,0 +1,202 @@
+package com.llamagateway.gateway.e2e;
+
+import com.llamagateway.gateway.support.ManualClock;
+import com.llamagateway.gateway.support.Replicas;
+import com.llamagateway.gateway.support.TestTeams;
+import com.llamagateway.gateway.team.TeamService;
+import com.llamagateway.simulator.LlamaSimulator;
+import com.llamagateway.simulator.SimulatedDeployment;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.HttpResponseFor;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.InternalServerException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.web.reactive.server.WebTestClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A model on two deployments, east before west, through the running gateway with the official OpenAI client: a sick
+ * east does not fail requests that west can serve; what is the request's fault is not retried; failed attempts are
+ * refunded and the request is settled once, on the deployment that served it.
+ */
+class FailoverEndToEndTest {
+
+    private static final String KEY = "failover-deployment-key";
+    private static final String ADMIN_TOKEN = "failover-admin-token-0123456789abcdef";
+    private static final String POOL_MODEL = "pool-model";
+    private static final String UNREACHABLE_MODEL = "unreachable-model";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static LlamaSimulator simulator;
+    private static ConfigurableApplicationContext gateway;
+    private static String baseUrl;
+    private static OpenAIClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        LlamaSimulator.Builder builder = LlamaSimulator.builder();
+        for (String name : List.of("east", "west", "backup")) {
+            builder.deployment(SimulatedDeployment.serverless(name, "backend-" + name, KEY));
+        }
+        simulator = builder.start(0);
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Map<String, String> p = new HashMap<>();
+        p.put("server.port", "0");
+        p.put("spring.r2dbc.url", "r2dbc:h2:mem:///failover-e2e?options=DB_CLOSE_DELAY=-1");
+        p.put("spring.flyway.url", "jdbc:h2:mem:failover-e2e;DB_CLOSE_DELAY=-1");
+        p.put("gateway.admin.token", ADMIN_TOKEN);
+        p.put("gateway.data-dir", "target/test-data");
+        p.put("gateway.simulator.enabled", "false");
+        deployment(p, "east", simulator.baseUrl("east"), POOL_MODEL);
+        deployment(p, "west", simulator.baseUrl("west"), POOL_MODEL);
+        deployment(p, "nowhere", "http://127.0.0.1:" + closedPort, UNREACHABLE_MODEL);
+        deployment(p, "backup", simulator.baseUrl("backup"), UNREACHABLE_MODEL);
+        // the buckets' clock held still: what a bucket holds changes only by what requests take and give back
+        gateway = Replicas.start(p, context -> context.getBeanFactory().registerSingleton("quotaClock", new ManualClock()));
+        baseUrl = "http://127.0.0.1:" + gateway.getEnvironment().getProperty("local.server.port");
+        String teamKey = TestTeams.newKey(gateway.getBean(TeamService.class));
+        client = OpenAIOkHttpClient.builder().baseUrl(baseUrl + "/v1").apiKey(teamKey).maxRetries(0).build();
+    }
+
+    private static void deployment(Map<String, String> p, String name, String url, String model) {
+        p.put("gateway.deployments." + name + ".kind", "serverless");
+        p.put("gateway.deployments." + name + ".url", url);
+        p.put("gateway.deployments." + name + ".api-key", KEY);
+        p.put("gateway.deployments." + name + ".model", model);
+        p.put("gateway.deployments." + name + ".dialect", "v1");
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        simulator.close();
+    }
+
+    @AfterEach
+    void reset() {
+        simulator.reset();
+    }
+
+    private static ChatCompletionCreateParams chat(String model) {
+        return ChatCompletionCreateParams.builder().model(model).addUserMessage("Tell me about llamas.").maxTokens(3).build();
+    }
+
+    private static long calls(String deployment) {
+        return simulator.deployment(deployment).stats().requests();
+    }
+
+    @Test
+    void aDeploymentAnswering503IsFailedOverAndTheClientNeverSeesIt() {
+        simulator.deployment("east").faults().failNext(503, 3);
+        for (int i = 0; i < 3; i++) {
+            HttpResponseFor<ChatCompletion> response = client.chat().completions().withRawResponse().create(chat(POOL_MODEL));
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().values("x-gateway-deployment")).containsExactly("west");
+            assertThat(response.parse().choices()).hasSize(1);
+        }
+        assertThat(calls("east")).as("east, called once per request").isEqualTo(3);
+        assertThat(calls("west")).isEqualTo(3);
+        HttpResponseFor<ChatCompletion> healthy = client.chat().completions().withRawResponse().create(chat(POOL_MODEL));
+        assertThat(healthy.headers().values("x-gateway-deployment")).as("east again once it answers").containsExactly("east");
+    }
+
+    @Test
+    void aDeploymentNobodyListensOnIsFailedOver() {
+        HttpResponseFor<ChatCompletion> response = client.chat().completions().withRawResponse().create(chat(UNREACHABLE_MODEL));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().values("x-gateway-deployment")).containsExactly("backup");
+        assertThat(calls("backup")).isEqualTo(1);
+    }
+
+    @Test
+    void fiveHundredsAndRateLimitsAreFailedOverToo() {
+        for (int status : new int[]{500, 502, 504, 429}) {
+            simulator.deployment("east").faults().failNext(status, 1);
+            HttpResponseFor<ChatCompletion> response = client.chat().completions().withRawResponse().create(chat(POOL_MODEL));
+            assertThat(response.statusCode()).as("east answered %d", status).isEqualTo(200);
+            assertThat(response.headers().values("x-gateway-deployment")).containsExactly("west");
+        }
+        assertThat(calls("west")).isEqualTo(4);
+    }
+
+    @Test
+    void whatIsTheRequestsFaultIsNotRetried() {
+        simulator.deployment("east").faults().failNext(400, 1);
+        assertThatThrownBy(() -> client.chat().completions().create(chat(POOL_MODEL))).isInstanceOf(BadRequestException.class);
+        simulator.deployment("east").faults().failNext(422, 1);
+        assertThatThrownBy(() -> client.chat().completions().create(chat(POOL_MODEL))).hasMessageContaining("422");
+        assertThat(calls("east")).isEqualTo(2);
+        assertThat(calls("west")).as("never tried for the request's own fault").isZero();
+    }
+
+    @Test
+    void whenEveryMemberFailsTheClientGetsTheLastFailureAfterOneAttemptEach() {
+        simulator.deployment("east").faults().failNext(503, 1);
+        simulator.deployment("west").faults().failNext(500, 1);
+        assertThatThrownBy(() -> client.chat().completions().create(chat(POOL_MODEL)))
+                .isInstanceOfSatisfying(InternalServerException.class, e -> {
+                    assertThat(e.statusCode()).as("west's 500, as the gateway maps it").isEqualTo(502);
+                    assertThat(e.getMessage()).as("west's failure, not east's 503").contains("failed with status 500");
+                });
+        assertThat(calls("east")).isEqualTo(1);
+        assertThat(calls("west")).isEqualTo(1);
+    }
+
+    @Test
+    void aStreamWhoseDeploymentFailsBeforeAnsweringIsServedByTheNext() {
+        simulator.deployment("east").faults().failNext(503, 1);
+        StringBuilder text = new StringBuilder();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chat(POOL_MODEL))) {
+            stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+        }
+        assertThat(text.toString()).isNotBlank();
+        assertThat(calls("east")).isEqualTo(1);
+        assertThat(calls("west")).isEqualTo(1);
+    }
+
+    @Test
+    void aFailedAttemptIsRefundedAndTheRequestSettledOnceWhereItWasServed() throws Exception {
+        long eastBefore = requestsLeft("east");
+        long westBefore = requestsLeft("west");
+        simulator.deployment("east").faults().failNext(503, 1);
+        client.chat().completions().create(chat(POOL_MODEL));
+        assertThat(requestsLeft("east")).as("east's request refunded").isEqualTo(eastBefore);
+        assertThat(requestsLeft("west")).as("west charged one request").isEqualTo(westBefore - 1);
+    }
+
+    /** What is left of a deployment's requests per minute, from the admin API. */
+    private static long requestsLeft(String deployment) {
+        byte[] body = WebTestClient.bindToServer().baseUrl(baseUrl).responseTimeout(Duration.ofSeconds(20)).build().get()
+                .uri("/admin/v1/deployments").header("Authorization", "Bearer " + ADMIN_TOKEN).exchange()
+                .expectStatus().isOk().expectBody().returnResult().getResponseBodyContent();
+        for (JsonNode node : JSON.readTree(new String(body, StandardCharsets.UTF_8)).get("deployments")) {
+            if (node.get("name").asString().equals(deployment)) {
+                return node.get("limits").get("remaining").get("requests").asLong();
+            }
+        }
+        throw new AssertionError("no deployment " + deployment);
+    }
+}
