@@ -53,10 +53,12 @@ public record GatewayProperties(
      * @param connectTimeout overrides {@code gateway.upstream.connect-timeout}
      * @param readTimeout    overrides {@code gateway.upstream.read-timeout}
      * @param limits         the deployment's capacity; unset units take {@code gateway.quota.deployment-default}
+     * @param priority       its pool's members are tried by priority, lower first (default 0)
+     * @param weight         among the members of one priority, how often it is tried first, 1 to 1000 (default 1)
      */
     public record Deployment(DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
                              String deploymentName, String apiVersion, Duration connectTimeout, Duration readTimeout,
-                             QuotaProperties.Limits limits) {
+                             QuotaProperties.Limits limits, Integer priority, Integer weight) {
     }
 
     /**

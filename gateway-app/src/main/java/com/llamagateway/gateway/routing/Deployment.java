@@ -11,10 +11,32 @@ import java.time.Duration;
  * @param url            base URL the dialect's paths are appended to (for {@code score}: the scoring URI)
  * @param deploymentName managed compute: the {@code azureml-model-deployment} to target, or null
  * @param capacity       the configured capacity (the admin API may change it at runtime, see the quota package)
+ * @param preference     where it stands in its model's pool
  */
 public record Deployment(String name, DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
                          String deploymentName, String apiVersion, Duration connectTimeout, Duration readTimeout,
-                         Capacity capacity) {
+                         Capacity capacity, Preference preference) {
+
+    /** A deployment of the default preference (priority 0, weight 1). */
+    public Deployment(String name, DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
+                      String deploymentName, String apiVersion, Duration connectTimeout, Duration readTimeout, Capacity capacity) {
+        this(name, kind, url, apiKey, model, dialect, deploymentName, apiVersion, connectTimeout, readTimeout, capacity, Preference.DEFAULT);
+    }
+
+    /**
+     * @param priority lower is tried first; the pool's next priority only once every member of this one was tried
+     *                 or has no room
+     * @param weight   among the members of one priority, how often it comes first (relative to the others' weights);
+     *                 null: not set — a priority whose members set no weight keeps the configuration order
+     */
+    public record Preference(int priority, Integer weight) {
+
+        public static final Preference DEFAULT = new Preference(0, null);
+
+        int weightOrOne() {
+            return weight == null ? 1 : weight;
+        }
+    }
 
     /** Tokens and requests per minute the deployment can take. */
     public record Capacity(long tokensPerMinute, long requestsPerMinute) {

@@ -68,9 +68,16 @@ public final class DeploymentCatalog {
                     d.apiVersion() != null ? d.apiVersion() : properties.upstream().apiVersion(),
                     d.connectTimeout() != null ? d.connectTimeout() : properties.upstream().connectTimeout(),
                     d.readTimeout() != null ? d.readTimeout() : properties.upstream().readTimeout(),
-                    capacity(d.limits(), properties.quota().deploymentDefault())));
+                    capacity(d.limits(), properties.quota().deploymentDefault()), preference(prefix, d)));
         });
         return new DeploymentCatalog(deployments);
+    }
+
+    private static Deployment.Preference preference(String prefix, GatewayProperties.Deployment d) {
+        if (d.weight() != null && (d.weight() < 1 || d.weight() > 1000)) {
+            throw new IllegalStateException(prefix + "weight must be from 1 to 1000, not " + d.weight());
+        }
+        return new Deployment.Preference(d.priority() != null ? d.priority() : 0, d.weight());
     }
 
     /** The deployment's own limits, else the default; both were checked against the bounds when they were bound. */
