@@ -15,6 +15,7 @@ import com.llamagateway.gateway.protocol.Operation;
 import com.llamagateway.gateway.protocol.ScoreCodec;
 import com.llamagateway.gateway.protocol.V1Codec;
 import com.llamagateway.gateway.quota.Admission;
+import com.llamagateway.gateway.resilience.DeploymentBreakers;
 import com.llamagateway.gateway.resilience.Failover;
 import com.llamagateway.gateway.routing.DeploymentCatalog;
 import com.llamagateway.gateway.routing.ModelRouter;
@@ -115,8 +116,15 @@ public class GatewayConfiguration {
 
     @Bean
     CompletionPipeline completionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
-                                          UsageCompletion usage, SafetyPolicy safety, Json json, GatewayProperties properties) {
-        return new CompletionPipeline(router, admission, backends, upstream, usage, safety, json, new Failover(properties.resilience()));
+                                          UsageCompletion usage, SafetyPolicy safety, Json json, GatewayProperties properties,
+                                          DeploymentBreakers breakers) {
+        return new CompletionPipeline(router, admission, backends, upstream, usage, safety, json, new Failover(properties.resilience()),
+                breakers);
+    }
+
+    @Bean
+    DeploymentBreakers deploymentBreakers(GatewayProperties properties) {
+        return new DeploymentBreakers(properties.resilience().breaker());
     }
 
     @Bean

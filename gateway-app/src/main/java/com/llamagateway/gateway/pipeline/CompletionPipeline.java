@@ -14,6 +14,7 @@ import com.llamagateway.gateway.protocol.StreamEncoder;
 import com.llamagateway.gateway.protocol.SyntheticStream;
 import com.llamagateway.gateway.quota.Admission;
 import com.llamagateway.gateway.quota.Reservation;
+import com.llamagateway.gateway.resilience.DeploymentBreakers;
 import com.llamagateway.gateway.resilience.Failover;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.routing.ModelRouter;
@@ -62,10 +63,12 @@ public final class CompletionPipeline {
     private final SafetyPolicy safety;
     private final Json json;
     private final Failover failover;
+    private final DeploymentBreakers breakers;
 
     public CompletionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
-                              UsageCompletion usage, SafetyPolicy safety, Json json, Failover failover) {
+                              UsageCompletion usage, SafetyPolicy safety, Json json, Failover failover, DeploymentBreakers breakers) {
         this.failover = failover;
+        this.breakers = breakers;
         this.router = router;
         this.admission = admission;
         this.backends = backends;
@@ -122,8 +125,9 @@ public final class CompletionPipeline {
             ModelRouter.Route route = router.route(decoded.model(), caller.modelHint(inbound.headers()));            // route
             ModelPermission.check(inbound.team(), route.model());
             return new Routed(decoded.withModel(route.model()), route);
-        }).flatMap(routed -> admission.admit(inbound.team().teamId(), routed.route().model(), routed.route().candidates(), routed.request())
-                .map(admitted -> exchange(inbound, routed, admitted))                                                   // admit
+        }).flatMap(routed -> admission.admit(inbound.team().teamId(), routed.route().model(),
+                        breakers.offer(routed.route().candidates()), routed.request())                                  // admit (not on ejected deployments)
+                .map(admitted -> exchange(inbound, routed, admitted))
         ).flatMap(this::screenIn                                                                                        // screen in
         ).flatMap(this::serve);                                                                                         // call, failing over
     }
@@ -143,7 +147,7 @@ public final class CompletionPipeline {
             if (!failover.another(exchange.inbound().requestId(), exchange.attempts(), error, untried)) {
                 return Mono.error(Failover.outcome(exchange.attempts(), error));
             }
-            return admission.admit(exchange.inbound().team().teamId(), exchange.route().model(), untried, exchange.request())
+            return admission.admit(exchange.inbound().team().teamId(), exchange.route().model(), breakers.offer(untried), exchange.request())
                     .onErrorMap(refused -> Failover.outcome(exchange.attempts(), error)) // no room left: the deployment's failure says more
                     .flatMap(admitted -> serve(exchange.on(admitted, backends.get(admitted.deployment().dialect()))));
         });
@@ -170,7 +174,7 @@ public final class CompletionPipeline {
     private Mono<Answer> complete(Exchange exchange, BackendRequest outbound) {
         CanonicalRequest request = exchange.request();
         Reservation reservation = exchange.reservation();
-        return upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())                         // call upstream
+        return breakers.recorded(exchange.deployment(), upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())) // call upstream
                 .map(body -> exchange.backend().decodeResponse(request, body))
                 .map(response -> usage.complete(request, response, exchange.promptTokens()))                                                    // complete usage
                 .flatMap(response -> reservation.settle(response.usage()).thenReturn(response))                         // settle
@@ -189,7 +193,7 @@ public final class CompletionPipeline {
                 : upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())
                         .map(body -> usage.complete(request, exchange.backend().decodeResponse(request, body), exchange.promptTokens()))
                         .map(response -> Flux.fromIterable(SyntheticStream.of(response)));
-        return upstreamChunks
+        return breakers.recorded(exchange.deployment(), upstreamChunks)                                                // its answer's headers
                 .onErrorResume(error -> exchange.reservation().refund().then(Mono.error(error)))
                 .map(chunks -> new Answer.Stream(events(exchange, chunks), exchange.headers(List.of())));
     }

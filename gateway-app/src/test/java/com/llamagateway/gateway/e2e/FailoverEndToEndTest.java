@@ -1,5 +1,7 @@
 package com.llamagateway.gateway.e2e;
 
+import com.llamagateway.gateway.resilience.DeploymentBreakers;
+import com.llamagateway.gateway.routing.DeploymentCatalog;
 import com.llamagateway.gateway.support.ManualClock;
 import com.llamagateway.gateway.support.Replicas;
 import com.llamagateway.gateway.support.TestTeams;
@@ -7,6 +9,7 @@ import com.llamagateway.gateway.team.TeamService;
 import com.llamagateway.simulator.LlamaSimulator;
 import com.llamagateway.simulator.SimulatedDeployment;
 import com.openai.client.OpenAIClient;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
@@ -70,6 +73,7 @@ class FailoverEndToEndTest {
         p.put("gateway.admin.token", ADMIN_TOKEN);
         p.put("gateway.data-dir", "target/test-data");
         p.put("gateway.simulator.enabled", "false");
+        p.put("gateway.resilience.breaker.ejection", "1s");
         deployment(p, "east", simulator.baseUrl("east"), POOL_MODEL);
         deployment(p, "west", simulator.baseUrl("west"), POOL_MODEL);
         deployment(p, "nowhere", "http://127.0.0.1:" + closedPort, UNREACHABLE_MODEL);
@@ -98,6 +102,8 @@ class FailoverEndToEndTest {
     @AfterEach
     void reset() {
         simulator.reset();
+        DeploymentBreakers breakers = gateway.getBean(DeploymentBreakers.class);
+        gateway.getBean(DeploymentCatalog.class).deployments().forEach(d -> breakers.of(d).reset()); // each test from healthy
     }
 
     private static ChatCompletionCreateParams chat(String model) {
@@ -185,6 +191,44 @@ class FailoverEndToEndTest {
         client.chat().completions().create(chat(POOL_MODEL));
         assertThat(requestsLeft("east")).as("east's request refunded").isEqualTo(eastBefore);
         assertThat(requestsLeft("west")).as("west charged one request").isEqualTo(westBefore - 1);
+    }
+
+    @Test
+    void aDeploymentFailingFiveTimesInARowIsEjectedUntilItsProbeSucceeds() throws Exception {
+        simulator.deployment("east").faults().failNext(503, 5);
+        for (int i = 0; i < 5; i++) {
+            assertThat(client.chat().completions().withRawResponse().create(chat(POOL_MODEL)).headers().values("x-gateway-deployment"))
+                    .containsExactly("west");
+        }
+        assertThat(calls("east")).isEqualTo(5);
+        CircuitBreaker east = gateway.getBean(DeploymentBreakers.class).of(gateway.getBean(DeploymentCatalog.class).deployment("east"));
+        assertThat(east.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        for (int i = 0; i < 5; i++) {
+            assertThat(client.chat().completions().withRawResponse().create(chat(POOL_MODEL)).headers().values("x-gateway-deployment"))
+                    .containsExactly("west");
+        }
+        assertThat(calls("east")).as("an ejected deployment gets no request").isEqualTo(5);
+
+        // the ejection (1 s here) ends by itself; then one request probes east, which is well again
+        long waitUntil = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (east.getState() != CircuitBreaker.State.HALF_OPEN && System.nanoTime() < waitUntil) {
+            Thread.sleep(50);
+        }
+        assertThat(east.getState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        assertThat(client.chat().completions().withRawResponse().create(chat(POOL_MODEL)).headers().values("x-gateway-deployment"))
+                .containsExactly("east");
+        assertThat(east.getState()).as("back in rotation").isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(calls("east")).isEqualTo(6);
+    }
+
+    @Test
+    void whenEveryMemberIsEjectedTheRequestIsStillTried() {
+        DeploymentBreakers breakers = gateway.getBean(DeploymentBreakers.class);
+        DeploymentCatalog catalog = gateway.getBean(DeploymentCatalog.class);
+        breakers.of(catalog.deployment("east")).transitionToOpenState();
+        breakers.of(catalog.deployment("west")).transitionToOpenState();
+        assertThat(client.chat().completions().create(chat(POOL_MODEL)).choices()).hasSize(1);
+        assertThat(calls("east") + calls("west")).isEqualTo(1);
     }
 
     /** What is left of a deployment's requests per minute, from the admin API. */

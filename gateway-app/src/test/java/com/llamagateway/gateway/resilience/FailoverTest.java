@@ -16,6 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class FailoverTest {
 
+    private static final ResilienceProperties.Breaker BREAKER = new ResilienceProperties.Breaker(5, Duration.ofSeconds(30), Duration.ofMinutes(5));
+
     private static Deployment deployment(String name) {
         return new Deployment(name, DeploymentKind.SERVERLESS, URI.create("http://" + name), "k", "m", DialectName.V1, null, "v",
                 Duration.ofSeconds(1), Duration.ofSeconds(1), new Deployment.Capacity(400_000, 1_000));
@@ -43,7 +45,7 @@ class FailoverTest {
 
     @Test
     void attemptsAreBoundedByMaxAttemptsAndThePool() {
-        Failover failover = new Failover(new ResilienceProperties(2, Duration.ofMinutes(5)));
+        Failover failover = new Failover(new ResilienceProperties(2, Duration.ofMinutes(5), BREAKER));
         List<Deployment> pool = List.of(deployment("a"), deployment("b"), deployment("c"));
         Failover.Attempts attempts = new Failover.Attempts();
         GatewayError unavailable = error(503, "upstream_unavailable", null);
@@ -61,7 +63,7 @@ class FailoverTest {
 
     @Test
     void aDeadlineThatHasPassedStopsFailover() {
-        Failover failover = new Failover(new ResilienceProperties(3, Duration.ZERO));
+        Failover failover = new Failover(new ResilienceProperties(3, Duration.ZERO, BREAKER));
         Failover.Attempts attempts = new Failover.Attempts();
         attempts.started(deployment("a"));
         assertThat(failover.another("r", attempts, error(503, "upstream_unavailable", null), List.of(deployment("b")))).isFalse();
@@ -69,7 +71,7 @@ class FailoverTest {
 
     @Test
     void whenEveryMemberIsRateLimitedTheClientIsToldTheShortestWait() {
-        Failover failover = new Failover(new ResilienceProperties(3, Duration.ofMinutes(5)));
+        Failover failover = new Failover(new ResilienceProperties(3, Duration.ofMinutes(5), BREAKER));
         Failover.Attempts attempts = new Failover.Attempts();
         GatewayError first = error(429, "upstream_rate_limited", Map.of("Retry-After", "2", "retry-after-ms", "1500"));
         GatewayError last = error(429, "upstream_rate_limited", Map.of("Retry-After", "30"));

@@ -1,0 +1,97 @@
+package com.llamagateway.gateway.resilience;
+
+import com.llamagateway.gateway.routing.Deployment;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.IntervalFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Outlier ejection per deployment (Resilience4j circuit breakers, as Envoy's consecutive-5xx detection): after
+ * {@code failures} attempts in a row failed in a way that is the deployment's ({@link Failover#retryable}), the
+ * deployment is ejected — admission does not pick it — for {@code ejection}, doubling with each ejection that
+ * follows a failed probe up to {@code max-ejection}; then one request probes it, and one success brings it back.
+ * Any answer counts as a success, a refusal of the request (400, 422) included: the deployment is well.
+ * <p>
+ * Admission is offered only the members that are not ejected; when every member is, it is offered all of them rather
+ * than the request refused.
+ */
+public final class DeploymentBreakers {
+
+    private static final Logger log = LoggerFactory.getLogger(DeploymentBreakers.class);
+
+    private final CircuitBreakerConfig config;
+    private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+
+    public DeploymentBreakers(ResilienceProperties.Breaker properties) {
+        this.config = CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(properties.failures())
+                .minimumNumberOfCalls(properties.failures())
+                .failureRateThreshold(100)
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .waitIntervalFunctionInOpenState(IntervalFunction.ofExponentialBackoff(properties.ejection(), 2.0, properties.maxEjection()))
+                .automaticTransitionFromOpenToHalfOpenEnabled(true) // admission sees the ejection end without a call
+                .writableStackTraceEnabled(false)
+                .build();
+    }
+
+    public CircuitBreaker of(Deployment deployment) {
+        return breakers.computeIfAbsent(deployment.name(), name -> {
+            CircuitBreaker breaker = CircuitBreaker.of("deployment-" + name, config);
+            breaker.getEventPublisher().onStateTransition(event -> log.info("Deployment {}: {}", name,
+                    switch (event.getStateTransition().getToState()) {
+                        case OPEN -> "ejected after failing " + config.getSlidingWindowSize() + " times in a row";
+                        case HALF_OPEN -> "ejection over, the next request probes it";
+                        case CLOSED -> "back in rotation";
+                        default -> "breaker " + event.getStateTransition();
+                    }));
+            return breaker;
+        });
+    }
+
+    /** The members admission may pick: those not ejected, or every one when all of them are. */
+    public List<Deployment> offer(List<Deployment> candidates) {
+        List<Deployment> offered = new ArrayList<>(candidates.size());
+        for (Deployment d : candidates) {
+            CircuitBreaker.State state = of(d).getState();
+            if (state == CircuitBreaker.State.CLOSED || state == CircuitBreaker.State.HALF_OPEN) {
+                offered.add(d);
+            }
+        }
+        return offered.isEmpty() ? candidates : offered;
+    }
+
+    /**
+     * One attempt on the deployment, its outcome recorded: {@code call} completes when the deployment has answered
+     * (or failed). An attempt the breaker does not let through — every member was ejected, or another request took
+     * the one probe of a deployment coming back — still goes out, unrecorded.
+     */
+    public <T> Mono<T> recorded(Deployment deployment, Mono<T> call) {
+        CircuitBreaker breaker = of(deployment);
+        return Mono.defer(() -> {
+            if (!breaker.tryAcquirePermission()) {
+                return call;
+            }
+            long started = System.nanoTime();
+            return call.doOnSuccess(value -> breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS))
+                    .doOnError(error -> {
+                        long took = System.nanoTime() - started;
+                        if (Failover.retryable(error)) {
+                            breaker.onError(took, TimeUnit.NANOSECONDS, error);
+                        } else {
+                            breaker.onSuccess(took, TimeUnit.NANOSECONDS); // the request's fault, or not the deployment's
+                        }
+                    })
+                    .doOnCancel(breaker::releasePermission);
+        });
+    }
+}
