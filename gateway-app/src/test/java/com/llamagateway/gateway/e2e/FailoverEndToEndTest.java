@@ -74,6 +74,7 @@ class FailoverEndToEndTest {
         p.put("gateway.data-dir", "target/test-data");
         p.put("gateway.simulator.enabled", "false");
         p.put("gateway.resilience.breaker.ejection", "1s");
+        p.put("gateway.deployments.east.read-timeout", "1s"); // its time to the first byte
         deployment(p, "east", simulator.baseUrl("east"), POOL_MODEL);
         deployment(p, "west", simulator.baseUrl("west"), POOL_MODEL);
         deployment(p, "nowhere", "http://127.0.0.1:" + closedPort, UNREACHABLE_MODEL);
@@ -146,6 +147,15 @@ class FailoverEndToEndTest {
             assertThat(response.headers().values("x-gateway-deployment")).containsExactly("west");
         }
         assertThat(calls("west")).isEqualTo(4);
+    }
+
+    @Test
+    void aDeploymentThatNeverAnswersIsFailedOverOnceItsReadTimeoutIsUp() {
+        simulator.deployment("east").faults().hangNext(1);
+        HttpResponseFor<ChatCompletion> response = client.chat().completions().withRawResponse().create(chat(POOL_MODEL));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().values("x-gateway-deployment")).containsExactly("west");
+        assertThat(calls("west")).isEqualTo(1);
     }
 
     @Test
