@@ -25,6 +25,7 @@ import com.llamagateway.gateway.tokens.LlamaTokenCounter;
 import com.llamagateway.gateway.tokens.UsageCompletion;
 import com.llamagateway.gateway.upstream.UpstreamClient;
 import com.llamagateway.simulator.LlamaSimulator;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -117,14 +118,14 @@ public class GatewayConfiguration {
     @Bean
     CompletionPipeline completionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
                                           UsageCompletion usage, SafetyPolicy safety, Json json, GatewayProperties properties,
-                                          DeploymentBreakers breakers) {
-        return new CompletionPipeline(router, admission, backends, upstream, usage, safety, json, new Failover(properties.resilience()),
-                breakers);
+                                          DeploymentBreakers breakers, MeterRegistry registry) {
+        return new CompletionPipeline(router, admission, backends, upstream, usage, safety, json,
+                new Failover(properties.resilience(), registry), breakers);
     }
 
     @Bean
-    DeploymentBreakers deploymentBreakers(GatewayProperties properties) {
-        return new DeploymentBreakers(properties.resilience().breaker());
+    DeploymentBreakers deploymentBreakers(GatewayProperties properties, MeterRegistry registry) {
+        return new DeploymentBreakers(properties.resilience().breaker(), registry);
     }
 
     @Bean

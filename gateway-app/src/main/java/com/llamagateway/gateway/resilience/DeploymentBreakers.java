@@ -4,6 +4,9 @@ import com.llamagateway.gateway.routing.Deployment;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -30,8 +33,14 @@ public final class DeploymentBreakers {
 
     private final CircuitBreakerConfig config;
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    private final MeterRegistry registry;
 
-    public DeploymentBreakers(ResilienceProperties.Breaker properties) {
+    /**
+     * @param registry where each deployment's {@code gateway.deployment.breaker.state} gauge (0 closed, 1 half open:
+     *                 probing, 2 open: ejected) and {@code gateway.deployment.ejections} counter go
+     */
+    public DeploymentBreakers(ResilienceProperties.Breaker properties, MeterRegistry registry) {
+        this.registry = registry;
         this.config = CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(properties.failures())
@@ -47,6 +56,14 @@ public final class DeploymentBreakers {
     public CircuitBreaker of(Deployment deployment) {
         return breakers.computeIfAbsent(deployment.name(), name -> {
             CircuitBreaker breaker = CircuitBreaker.of("deployment-" + name, config);
+            Gauge.builder("gateway.deployment.breaker.state", breaker, DeploymentBreakers::stateValue).tag("deployment", name)
+                    .description("0 closed, 1 half open (probing), 2 open (ejected)").register(registry);
+            Counter ejections = Counter.builder("gateway.deployment.ejections").tag("deployment", name).register(registry);
+            breaker.getEventPublisher().onStateTransition(event -> {
+                if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                    ejections.increment();
+                }
+            });
             breaker.getEventPublisher().onStateTransition(event -> log.info("Deployment {}: {}", name,
                     switch (event.getStateTransition().getToState()) {
                         case OPEN -> "ejected after failing " + config.getSlidingWindowSize() + " times in a row";
@@ -56,6 +73,14 @@ public final class DeploymentBreakers {
                     }));
             return breaker;
         });
+    }
+
+    private static double stateValue(CircuitBreaker breaker) {
+        return switch (breaker.getState()) {
+            case CLOSED, DISABLED, METRICS_ONLY -> 0;
+            case HALF_OPEN -> 1;
+            default -> 2;
+        };
     }
 
     /** The members admission may pick: those not ejected, or every one when all of them are. */

@@ -3,6 +3,7 @@ package com.llamagateway.gateway.resilience;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.routing.Deployment;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +23,13 @@ public final class Failover {
 
     private final int maxAttempts;
     private final Duration deadline;
+    private final MeterRegistry registry;
 
-    public Failover(ResilienceProperties properties) {
+    /** @param registry where {@code gateway.attempts.failed} (per deployment, and whether another attempt followed) goes */
+    public Failover(ResilienceProperties properties, MeterRegistry registry) {
         this.maxAttempts = properties.maxAttempts();
         this.deadline = properties.deadline();
+        this.registry = registry;
     }
 
     /** A request's attempts so far: the deployments tried and how each failed. */
@@ -72,6 +76,8 @@ public final class Failover {
         boolean more = retryable && !untried.isEmpty() && attempts.count() < maxAttempts
                 && Duration.ofNanos(System.nanoTime() - attempts.startedNanos).compareTo(deadline) < 0;
         if (retryable) {
+            registry.counter("gateway.attempts.failed", "deployment", failed.name(), "status", String.valueOf(((GatewayError) error).status().value()),
+                    "next", more ? "failover" : "none").increment();
             log.info("Request {}: attempt {} on deployment {} failed ({} {}){}", requestId, attempts.count(), failed.name(),
                     ((GatewayError) error).status().value(), ((GatewayError) error).code(),
                     more ? "; failing over to " + untried.get(0).name() : "; no further attempt");

@@ -10,6 +10,7 @@ import com.llamagateway.simulator.LlamaSimulator;
 import com.llamagateway.simulator.SimulatedDeployment;
 import com.openai.client.OpenAIClient;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.MeterRegistry;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
@@ -213,6 +214,11 @@ class FailoverEndToEndTest {
         assertThat(calls("east")).isEqualTo(5);
         CircuitBreaker east = gateway.getBean(DeploymentBreakers.class).of(gateway.getBean(DeploymentCatalog.class).deployment("east"));
         assertThat(east.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+        MeterRegistry meters = gateway.getBean(MeterRegistry.class);
+        assertThat(meters.get("gateway.deployment.breaker.state").tag("deployment", "east").gauge().value()).isEqualTo(2.0);
+        assertThat(meters.get("gateway.deployment.ejections").tag("deployment", "east").counter().count()).isGreaterThanOrEqualTo(1.0);
+        assertThat(meters.get("gateway.attempts.failed").tags("deployment", "east", "status", "503", "next", "failover").counter().count())
+                .isGreaterThanOrEqualTo(5.0);
         for (int i = 0; i < 5; i++) {
             assertThat(client.chat().completions().withRawResponse().create(chat(POOL_MODEL)).headers().values("x-gateway-deployment"))
                     .containsExactly("west");
@@ -228,6 +234,7 @@ class FailoverEndToEndTest {
         assertThat(client.chat().completions().withRawResponse().create(chat(POOL_MODEL)).headers().values("x-gateway-deployment"))
                 .containsExactly("east");
         assertThat(east.getState()).as("back in rotation").isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(meters.get("gateway.deployment.breaker.state").tag("deployment", "east").gauge().value()).isZero();
         assertThat(calls("east")).isEqualTo(6);
     }
 

@@ -4,6 +4,7 @@ import com.llamagateway.gateway.protocol.DialectName;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.routing.DeploymentKind;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
 
@@ -45,7 +46,7 @@ class FailoverTest {
 
     @Test
     void attemptsAreBoundedByMaxAttemptsAndThePool() {
-        Failover failover = new Failover(new ResilienceProperties(2, Duration.ofMinutes(5), BREAKER));
+        Failover failover = new Failover(new ResilienceProperties(2, Duration.ofMinutes(5), BREAKER), new SimpleMeterRegistry());
         List<Deployment> pool = List.of(deployment("a"), deployment("b"), deployment("c"));
         Failover.Attempts attempts = new Failover.Attempts();
         GatewayError unavailable = error(503, "upstream_unavailable", null);
@@ -63,7 +64,7 @@ class FailoverTest {
 
     @Test
     void aDeadlineThatHasPassedStopsFailover() {
-        Failover failover = new Failover(new ResilienceProperties(3, Duration.ZERO, BREAKER));
+        Failover failover = new Failover(new ResilienceProperties(3, Duration.ZERO, BREAKER), new SimpleMeterRegistry());
         Failover.Attempts attempts = new Failover.Attempts();
         attempts.started(deployment("a"));
         assertThat(failover.another("r", attempts, error(503, "upstream_unavailable", null), List.of(deployment("b")))).isFalse();
@@ -71,7 +72,7 @@ class FailoverTest {
 
     @Test
     void whenEveryMemberIsRateLimitedTheClientIsToldTheShortestWait() {
-        Failover failover = new Failover(new ResilienceProperties(3, Duration.ofMinutes(5), BREAKER));
+        Failover failover = new Failover(new ResilienceProperties(3, Duration.ofMinutes(5), BREAKER), new SimpleMeterRegistry());
         Failover.Attempts attempts = new Failover.Attempts();
         GatewayError first = error(429, "upstream_rate_limited", Map.of("Retry-After", "2", "retry-after-ms", "1500"));
         GatewayError last = error(429, "upstream_rate_limited", Map.of("Retry-After", "30"));
