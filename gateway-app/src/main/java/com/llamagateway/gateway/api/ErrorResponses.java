@@ -108,17 +108,12 @@ public final class ErrorResponses {
             body = json.write(AdminProblems.body(json, error.status(), error.code(), error.param(), error.getMessage()))
                     .getBytes(StandardCharsets.UTF_8);
         } else {
-            CallerDialect caller = isAzurePath(path) ? azure : v1;
+            CallerDialect caller = ClientRoutes.azure(path) ? azure : v1;
             headers.put("Content-Type", MediaType.APPLICATION_JSON_VALUE);
             headers.putAll(headers(caller, error));
             body = json.write(caller.encodeError(error)).getBytes(StandardCharsets.UTF_8);
         }
         return new Rendered(error.status(), headers, body);
-    }
-
-    private static boolean isAzurePath(String path) {
-        return path.equals("/chat/completions") || path.equals("/completions") || path.equals("/info")
-                || path.equals("/models") || path.startsWith("/models/");
     }
 
     private static Map<String, String> headers(CallerDialect caller, GatewayError error) {

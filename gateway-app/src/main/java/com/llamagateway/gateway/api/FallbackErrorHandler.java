@@ -18,11 +18,6 @@ import java.util.Map;
  */
 public final class FallbackErrorHandler implements WebExceptionHandler, Ordered {
 
-    /** The client routes and their method (as GatewayConfiguration.clientRoutes declares them): another method is 405, not 404. */
-    private static final Map<String, String> ROUTES = Map.of("/v1/chat/completions", "POST", "/v1/completions", "POST",
-            "/v1/models", "GET", "/chat/completions", "POST", "/completions", "POST", "/models/chat/completions", "POST",
-            "/models/completions", "POST", "/info", "GET", "/models/info", "GET");
-
     private final ErrorResponses errors;
 
     public FallbackErrorHandler(ErrorResponses errors) {
@@ -48,7 +43,7 @@ public final class FallbackErrorHandler implements WebExceptionHandler, Ordered 
         if (route.length() > 200) {
             route = route.substring(0, 200) + "…";
         }
-        String allowed = ROUTES.get(exchange.getRequest().getPath().pathWithinApplication().value());
+        String allowed = ClientRoutes.METHODS.get(exchange.getRequest().getPath().pathWithinApplication().value());
         if (status.value() == 404 && allowed != null) {
             return new GatewayError(HttpStatus.METHOD_NOT_ALLOWED, ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed: " + route
                     + "; this route takes " + allowed + ".", null, Map.of("Allow", allowed));

@@ -125,8 +125,7 @@ public final class CompletionPipeline {
             ModelRouter.Route route = router.route(decoded.model(), caller.modelHint(inbound.headers()));            // route
             ModelPermission.check(inbound.team(), route.model());
             return new Routed(decoded.withModel(route.model()), route);
-        }).flatMap(routed -> admission.admit(inbound.team().teamId(), routed.route().model(),
-                        breakers.offer(routed.route().candidates()), routed.request())                                  // admit (not on ejected deployments)
+        }).flatMap(routed -> admit(inbound, routed.route(), routed.request(), routed.route().candidates())             // admit
                 .map(admitted -> exchange(inbound, routed, admitted))
         ).flatMap(this::screenIn                                                                                        // screen in
         ).flatMap(this::serve);                                                                                         // call, failing over
@@ -147,10 +146,15 @@ public final class CompletionPipeline {
             if (!failover.another(exchange.inbound().requestId(), exchange.attempts(), error, untried)) {
                 return Mono.error(Failover.outcome(exchange.attempts(), error));
             }
-            return admission.admit(exchange.inbound().team().teamId(), exchange.route().model(), breakers.offer(untried), exchange.request())
+            return admit(exchange.inbound(), exchange.route(), exchange.request(), untried)
                     .onErrorMap(refused -> Failover.outcome(exchange.attempts(), error)) // no room left: the deployment's failure says more
                     .flatMap(admitted -> serve(exchange.on(admitted, backends.get(admitted.deployment().dialect()))));
         });
+    }
+
+    /** Admission on those of {@code candidates} that are not ejected (all of them when every one is). */
+    private Mono<Admission.Admitted> admit(Inbound inbound, ModelRouter.Route route, CanonicalRequest request, List<Deployment> candidates) {
+        return admission.admit(inbound.team().teamId(), route.model(), breakers.offer(candidates), request);
     }
 
     private Exchange exchange(Inbound inbound, Routed routed, Admission.Admitted admitted) {

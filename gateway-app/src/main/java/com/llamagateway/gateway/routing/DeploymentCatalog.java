@@ -7,6 +7,7 @@ import com.llamagateway.gateway.protocol.DialectName;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,9 @@ public final class DeploymentCatalog {
         }
         this.deployments = Collections.unmodifiableMap(byName);
         Map<String, List<Deployment>> frozen = new LinkedHashMap<>();
-        byModel.forEach((model, pool) -> frozen.put(model, List.copyOf(pool)));
+        // by priority, configuration order within one (a stable sort): what ModelRouter then uses as it is
+        byModel.forEach((model, pool) -> frozen.put(model, pool.stream()
+                .sorted(Comparator.comparingInt((Deployment d) -> d.preference().priority())).toList()));
         this.pools = Collections.unmodifiableMap(frozen);
     }
 

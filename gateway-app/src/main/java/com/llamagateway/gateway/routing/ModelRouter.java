@@ -6,7 +6,9 @@ import org.springframework.http.HttpStatus;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
 
@@ -72,13 +74,13 @@ public final class ModelRouter {
      * configuration order; where one of them sets a weight, the others count as weight 1.
      */
     List<Deployment> ordered(List<Deployment> pool) {
-        if (pool.size() < 2) {
-            return pool;
+        if (pool.size() < 2 || asConfigured(pool)) {
+            return pool; // the common case: the catalog keeps pools in priority order
         }
         record Keyed(Deployment deployment, int position, double key) {
         }
         RandomGenerator generator = random != null ? random : ThreadLocalRandom.current();
-        java.util.Set<Integer> weighted = new java.util.HashSet<>();
+        Set<Integer> weighted = new HashSet<>();
         pool.forEach(d -> {
             if (d.preference().weight() != null) {
                 weighted.add(d.preference().priority());
@@ -98,6 +100,17 @@ public final class ModelRouter {
         keyed.sort(Comparator.comparingInt((Keyed k) -> k.deployment().preference().priority())
                 .thenComparingDouble(Keyed::key).thenComparingInt(Keyed::position));
         return keyed.stream().map(Keyed::deployment).toList();
+    }
+
+    /** No member sets a weight and the priorities never go down: the pool's own order is the order. */
+    private static boolean asConfigured(List<Deployment> pool) {
+        for (int i = 0; i < pool.size(); i++) {
+            Deployment.Preference preference = pool.get(i).preference();
+            if (preference.weight() != null || (i > 0 && preference.priority() < pool.get(i - 1).preference().priority())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public DeploymentCatalog catalog() {
