@@ -1,10 +1,13 @@
 -- Admission, all or nothing: the team's buckets and those of the first pool member that has room take the request.
--- KEYS: 1 limits, 2 the admission, 3 the team's buckets, 4.. the pool's members in order of preference
--- ARGV: 1 tokens, 2 now ('' = the server's clock), 3 how long the admission is kept (ms),
---       4 the team's field, 5 the team's limits as the caller knows them, then per member: field, limits
+-- KEYS: 1 limits, 2 the admission, 3 the team's buckets, then per pool member in order of preference: its buckets,
+--       its cool-down
+-- ARGV: 1 tokens, 2 now ('' = the server's clock), 3 how long the admission is kept (ms), 4 '1' if cool-downs apply,
+--       5 the team's field, 6 the team's limits as the caller knows them, then per member: field, limits
 -- Reply: status (1 admitted, 2 the team refuses, 3 no member has room, 4 never fits the team, 5 never fits any
--- member), member (1-based: the admitting one, the one with the shortest wait, or the largest), wait (ms, rounded
--- up), then team and member levels: tokens left, tokens limit, requests left, requests limit.
+-- member, 6 no member has room and the one with the shortest wait is cooling down), member (1-based: the admitting
+-- one, the one with the shortest wait, or the largest), wait (ms, rounded up), then team and member levels: tokens
+-- left, tokens limit, requests left, requests limit.
+-- A member cooling down has no room until its cool-down ends (cool.lua).
 -- The same admission asked again gets the first answer and debits nothing.
 
 local prior = redis.call('HGET', KEYS[2], 'a')
@@ -16,10 +19,10 @@ end
 
 local n = tonumber(ARGV[1])
 local now = clock(ARGV[2])
-local scopes = {}
-for i = 3, #KEYS do
-  local a = 4 + (i - 3) * 2
-  scopes[#scopes + 1] = { key = KEYS[i], field = ARGV[a], view = ARGV[a + 1] }
+local coolDownsApply = ARGV[4] == '1'
+local scopes = { { key = KEYS[3], field = ARGV[5], view = ARGV[6] } }
+for j = 1, (#KEYS - 3) / 2 do
+  scopes[#scopes + 1] = { key = KEYS[2 + 2 * j], cool = KEYS[3 + 2 * j], field = ARGV[5 + 2 * j], view = ARGV[6 + 2 * j] }
 end
 limits(KEYS[1], scopes)
 
@@ -60,11 +63,18 @@ if never or wait > 0 then
   return answer(never and 4 or 2, 0, wait, nil)
 end
 
-local soonest, soonestWait, largest, largestLimit = 0, -1, 0, -2
+local soonest, soonestWait, soonestCooling, largest, largestLimit = 0, -1, false, 0, -2
 for i = 2, #scopes do
   local m = scopes[i]
   load(m, now)
   local mnever, mwait = check(m)
+  local cooled = false
+  if coolDownsApply then
+    local ends = tonumber(redis.call('GET', m.cool))
+    if ends and ends > now and ends - now >= mwait then
+      mwait, cooled = ends - now, true
+    end
+  end
   if not mnever and mwait == 0 then
     local debited = ''
     for _, s in ipairs({ team, m }) do
@@ -78,11 +88,11 @@ for i = 2, #scopes do
     return reply
   end
   persist(m, now)
-  if not mnever and (soonestWait < 0 or mwait < soonestWait) then soonest, soonestWait = i - 1, mwait end
+  if not mnever and (soonestWait < 0 or mwait < soonestWait) then soonest, soonestWait, soonestCooling = i - 1, mwait, cooled end
   local limit = m.t and m.t.c or -1
   if limit > largestLimit then largest, largestLimit = i - 1, limit end
 end
 if soonest == 0 then
   return answer(5, largest, 0, scopes[largest + 1])
 end
-return answer(3, soonest, soonestWait, scopes[soonest + 1])
+return answer(soonestCooling and 6 or 3, soonest, soonestWait, scopes[soonest + 1])

@@ -11,6 +11,7 @@
 --   llgw:{m:<model>}:t:<team>   hash   the team's buckets on the model    (t, tc, tt: tokens level, limit, last refill;
 --   llgw:{m:<model>}:d:<dep>    hash   the deployment's buckets            r, rc, rt: the same for requests)
 --   llgw:{m:<model>}:r:<id>     hash   one admission: a (its answer), n (tokens reserved), f (what it debited), done
+--   llgw:{m:<model>}:c:d:<dep>  string the end of the deployment's cool-down (ms)
 
 local P = 60000
 

@@ -74,7 +74,8 @@ final class ControlApi {
         return withBody(request, (d, body) -> {
             int times = body.path("times").asInt(1);
             Fault fault = switch (body.path("type").asString("")) {
-                case "status" -> new Fault.Status(body.path("status").asInt(500), body.path("message").asString("Simulated failure"));
+                case "status" -> new Fault.Status(body.path("status").asInt(500), body.path("message").asString("Simulated failure"),
+                        body.has("retryAfterMs") ? Duration.ofMillis(body.path("retryAfterMs").asLong()) : null);
                 case "hang" -> new Fault.Hang();
                 case "delay" -> new Fault.Delay(Duration.ofMillis(body.path("delayMs").asLong(1000)));
                 case "drop" -> new Fault.DropMidStream(body.path("afterTokens").asInt(1));

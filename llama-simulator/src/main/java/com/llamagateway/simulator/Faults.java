@@ -21,6 +21,11 @@ public final class Faults {
         return add(new Fault.Status(status, "Simulated failure with status " + status), times);
     }
 
+    /** Fails with this status, asking the caller to wait {@code retryAfter} ({@code retry-after}, {@code retry-after-ms}). */
+    public Faults failNext(int status, Duration retryAfter, int times) {
+        return add(new Fault.Status(status, "Simulated failure with status " + status, retryAfter), times);
+    }
+
     public Faults hangNext(int times) {
         return add(new Fault.Hang(), times);
     }

@@ -23,7 +23,8 @@ final class Faulty {
         }
         Fault fault = next.get();
         if (fault instanceof Fault.Status status) {
-            Long retryAfter = status.status() == 429 ? 1L : null;
+            java.util.Map<String, String> retryAfter = status.retryAfter() != null ? SimulatorHttp.retryAfter(status.retryAfter())
+                    : status.status() == 429 ? java.util.Map.of("retry-after", "1") : java.util.Map.of();
             return style == FaultStyle.LLAMA
                     ? SimulatorHttp.llamaError(status.status(), "server_error", null, status.message(), retryAfter)
                     : SimulatorHttp.azureError(status.status(), String.valueOf(status.status()), status.message(), retryAfter);

@@ -31,38 +31,59 @@ final class SimulatorHttp {
     }
 
     static Mono<ServerResponse> json(HttpStatus status, JsonNode body) {
-        return json(status, body, null);
+        return json(status, body, (Long) null);
     }
 
     /** @param retryAfterSeconds sent as {@code retry-after} when not null */
     static Mono<ServerResponse> json(HttpStatus status, JsonNode body, Long retryAfterSeconds) {
+        return json(status, body, retryAfterSeconds == null ? java.util.Map.of() : java.util.Map.of("retry-after", retryAfterSeconds.toString()));
+    }
+
+    static Mono<ServerResponse> json(HttpStatus status, JsonNode body, java.util.Map<String, String> headers) {
         ServerResponse.BodyBuilder builder = ServerResponse.status(status).contentType(MediaType.APPLICATION_JSON);
-        if (retryAfterSeconds != null) {
-            builder.header("retry-after", retryAfterSeconds.toString());
-        }
+        headers.forEach(builder::header);
         return builder.bodyValue(JSON.writeValueAsString(body));
+    }
+
+    /**
+     * Azure OpenAI's wait hint on a 429 (the serverless Llama APIs document none): {@code retry-after} in whole
+     * seconds, rounded up, and {@code retry-after-ms}.
+     */
+    static java.util.Map<String, String> retryAfter(java.time.Duration wait) {
+        long millis = wait.toMillis();
+        return java.util.Map.of("retry-after", Long.toString(Math.max(1, (millis + 999) / 1000)), "retry-after-ms", Long.toString(millis));
     }
 
     /** Azure's error envelope: {@code {"error":{"code","message","status"}}}. */
     static Mono<ServerResponse> azureError(int status, String code, String message) {
-        return azureError(status, code, message, null);
+        return azureError(status, code, message, (Long) null);
     }
 
     static Mono<ServerResponse> azureError(int status, String code, String message, Long retryAfterSeconds) {
+        return azureError(status, code, message,
+                retryAfterSeconds == null ? java.util.Map.of() : java.util.Map.of("retry-after", retryAfterSeconds.toString()));
+    }
+
+    static Mono<ServerResponse> azureError(int status, String code, String message, java.util.Map<String, String> headers) {
         ObjectNode body = object();
         ObjectNode error = body.putObject("error");
         error.put("code", code);
         error.put("message", message);
         error.put("status", status);
-        return json(HttpStatus.valueOf(status), body, retryAfterSeconds);
+        return json(HttpStatus.valueOf(status), body, headers);
     }
 
     /** The Llama API's (OpenAI-compatible) error envelope: {@code {"error":{"message","type","param","code"}}}. */
     static Mono<ServerResponse> llamaError(int status, String type, String param, String message) {
-        return llamaError(status, type, param, message, null);
+        return llamaError(status, type, param, message, (Long) null);
     }
 
     static Mono<ServerResponse> llamaError(int status, String type, String param, String message, Long retryAfterSeconds) {
+        return llamaError(status, type, param, message,
+                retryAfterSeconds == null ? java.util.Map.of() : java.util.Map.of("retry-after", retryAfterSeconds.toString()));
+    }
+
+    static Mono<ServerResponse> llamaError(int status, String type, String param, String message, java.util.Map<String, String> headers) {
         ObjectNode body = object();
         ObjectNode error = body.putObject("error");
         error.put("message", message);
@@ -73,7 +94,7 @@ final class SimulatorHttp {
             error.put("param", param);
         }
         error.put("code", status);
-        return json(HttpStatus.valueOf(status), body, retryAfterSeconds);
+        return json(HttpStatus.valueOf(status), body, headers);
     }
 
     /** Server-sent events, each frame flushed as soon as it is produced. */

@@ -15,6 +15,8 @@ import com.llamagateway.gateway.protocol.Operation;
 import com.llamagateway.gateway.protocol.ScoreCodec;
 import com.llamagateway.gateway.protocol.V1Codec;
 import com.llamagateway.gateway.quota.Admission;
+import com.llamagateway.gateway.quota.QuotaStore;
+import com.llamagateway.gateway.resilience.CoolDowns;
 import com.llamagateway.gateway.resilience.DeploymentBreakers;
 import com.llamagateway.gateway.resilience.Failover;
 import com.llamagateway.gateway.routing.DeploymentCatalog;
@@ -118,9 +120,10 @@ public class GatewayConfiguration {
     @Bean
     CompletionPipeline completionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
                                           UsageCompletion usage, SafetyPolicy safety, Json json, GatewayProperties properties,
-                                          DeploymentBreakers breakers, MeterRegistry registry) {
+                                          DeploymentBreakers breakers, QuotaStore quotaStore, MeterRegistry registry) {
         return new CompletionPipeline(router, admission, backends, upstream, usage, safety, json,
-                new Failover(properties.resilience(), registry), breakers);
+                new Failover(properties.resilience(), registry), breakers,
+                new CoolDowns(quotaStore, properties.resilience().coolDown(), registry));
     }
 
     @Bean

@@ -14,6 +14,7 @@ import com.llamagateway.gateway.protocol.StreamEncoder;
 import com.llamagateway.gateway.protocol.SyntheticStream;
 import com.llamagateway.gateway.quota.Admission;
 import com.llamagateway.gateway.quota.Reservation;
+import com.llamagateway.gateway.resilience.CoolDowns;
 import com.llamagateway.gateway.resilience.DeploymentBreakers;
 import com.llamagateway.gateway.resilience.Failover;
 import com.llamagateway.gateway.routing.Deployment;
@@ -42,7 +43,8 @@ import java.util.Map;
  * decode (caller dialect → canonical) → route (model → pool, if the team may use it)
  *   → admit (reserve on the team's allowance and on a deployment of the pool with room: the deployment)
  *   → screen in (the model's input chain; a block refunds and refuses) → encode for the deployment → call upstream
- *     (the deployment fails before answering: refund, admit on the pool's untried members, encode, call again)
+ *     (the deployment fails before answering: refund, cool it down if it asked for a wait, admit on the pool's
+ *      untried members, encode, call again)
  *   → complete usage → settle the reservation → screen out (the output chain; streams in a hold-back window)
  *   → encode (caller dialect)
  * </pre>
@@ -64,11 +66,14 @@ public final class CompletionPipeline {
     private final Json json;
     private final Failover failover;
     private final DeploymentBreakers breakers;
+    private final CoolDowns coolDowns;
 
     public CompletionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
-                              UsageCompletion usage, SafetyPolicy safety, Json json, Failover failover, DeploymentBreakers breakers) {
+                              UsageCompletion usage, SafetyPolicy safety, Json json, Failover failover, DeploymentBreakers breakers,
+                              CoolDowns coolDowns) {
         this.failover = failover;
         this.breakers = breakers;
+        this.coolDowns = coolDowns;
         this.router = router;
         this.admission = admission;
         this.backends = backends;
@@ -141,15 +146,20 @@ public final class CompletionPipeline {
         BackendRequest outbound = exchange.backend().encodeRequest(exchange.request(), exchange.request().model(),
                 exchange.deployment().apiVersion());                                                                    // encode for backend
         Mono<Answer> answer = exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound);
-        return answer.onErrorResume(Failover::retryable, error -> {
-            List<Deployment> untried = exchange.attempts().untried(exchange.route().candidates());
-            if (!failover.another(exchange.inbound().requestId(), exchange.attempts(), error, untried)) {
-                return Mono.error(Failover.outcome(exchange.attempts(), error));
-            }
-            return admit(exchange.inbound(), exchange.route(), exchange.request(), untried)
-                    .onErrorMap(refused -> Failover.outcome(exchange.attempts(), error)) // no room left: the deployment's failure says more
-                    .flatMap(admitted -> serve(exchange.on(admitted, backends.get(admitted.deployment().dialect()))));
-        });
+        return answer.onErrorResume(Failover::retryable, error -> coolDowns.after(exchange.inbound().requestId(), exchange.deployment(), error)
+                .then(Mono.defer(() -> {
+                    Failover.Next next = failover.next(exchange.inbound().requestId(), exchange.attempts(), error, exchange.route().candidates());
+                    if (next == null) {
+                        return Mono.error(Failover.outcome(exchange.attempts(), error));
+                    }
+                    Mono<Admission.Admitted> admitted = next.after() == null
+                            ? admit(exchange.inbound(), exchange.route(), exchange.request(), next.members())
+                            : Mono.delay(next.after()).then(admission.admitAfterWaiting(exchange.inbound().team().teamId(), exchange.route().model(),
+                                    next.members(), exchange.request()));
+                    return admitted
+                            .onErrorMap(refused -> Failover.outcome(exchange.attempts(), error)) // no room left: the deployment's failure says more
+                            .flatMap(again -> serve(exchange.on(again, backends.get(again.deployment().dialect()))));
+                })));
     }
 
     /** Admission on those of {@code candidates} that are not ejected (all of them when every one is). */

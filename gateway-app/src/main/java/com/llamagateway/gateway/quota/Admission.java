@@ -45,13 +45,25 @@ public final class Admission {
      * @param candidates the model's pool, in order of preference
      */
     public Mono<Admitted> admit(String teamId, String model, List<Deployment> candidates, CanonicalRequest request) {
+        return admit(teamId, model, candidates, request, true);
+    }
+
+    /**
+     * The admission of an attempt that waited out the cool-down its deployment asked for: cool-downs do not keep
+     * it out (another request may have extended the cool-down meanwhile; this one waited what it was told).
+     */
+    public Mono<Admitted> admitAfterWaiting(String teamId, String model, List<Deployment> candidates, CanonicalRequest request) {
+        return admit(teamId, model, candidates, request, false);
+    }
+
+    private Mono<Admitted> admit(String teamId, String model, List<Deployment> candidates, CanonicalRequest request, boolean coolDownsApply) {
         return Mono.defer(() -> {
             Demand demand = Demand.of(request, counter, defaultMaxTokens);
             ScopeQuota team = new ScopeQuota(Scope.team(teamId, model), limits.team(teamId, model));
             List<ScopeQuota> pool = candidates.stream().map(d -> new ScopeQuota(Scope.deployment(d.name()), limits.deployment(d))).toList();
             // larger than any limit can be is "never fits" for every scope, without numbers the store need not handle
             long tokens = Math.min(demand.tokens(), ScopeLimits.MAX_PER_MINUTE + 1);
-            return store.admit(new QuotaStore.Admit(UUID.randomUUID().toString(), model, team, pool, tokens))
+            return store.admit(new QuotaStore.Admit(UUID.randomUUID().toString(), model, team, pool, tokens, coolDownsApply))
                     .map(answer -> admitted(answer, candidates, demand, model));
         });
     }
@@ -82,6 +94,14 @@ public final class Admission {
                 throw new GatewayError(HttpStatus.TOO_MANY_REQUESTS, ErrorCode.DEPLOYMENT_CAPACITY_EXCEEDED,
                         "No deployment of the model '" + model + "' has capacity left for this request (" + describe(answer.memberLevels(), demand)
                                 + " on the one with the shortest wait); retry after the time in Retry-After.", null,
+                        RateLimitHeaders.refused(answer.memberLevels(), answer.waitMillis()));
+            }
+            case COOLING_DOWN -> {
+                metrics.refused(Scope.Kind.DEPLOYMENT, demand.tokens());
+                throw new GatewayError(HttpStatus.TOO_MANY_REQUESTS, ErrorCode.UPSTREAM_RATE_LIMITED,
+                        (candidates.size() == 1 ? "The deployment of the model '" + model + "' asked"
+                                : "Every deployment of the model '" + model + "' with capacity left asked")
+                                + " the gateway to wait before sending it more requests; retry after the time in Retry-After.", null,
                         RateLimitHeaders.refused(answer.memberLevels(), answer.waitMillis()));
             }
             case POOL_NEVER_FITS -> {

@@ -101,6 +101,14 @@ public final class MemoryQuotaStore implements QuotaStore {
         final Map<String, UnitBucket[]> buckets = new HashMap<>();
         final Map<String, Admitted> admissions = new HashMap<>();
         final ArrayDeque<String> admissionOrder = new ArrayDeque<>();
+        /** member field → the end of its cool-down (ms, the store's clock) */
+        final Map<String, Long> coolingUntil = new HashMap<>();
+
+        /** How long the member is cooling down still (ms; 0: not). */
+        long cooling(Scope member) {
+            Long until = coolingUntil.get(member.field()); // kept when over, as Redis keeps the key a while: a clock stepped back sees it
+            return until == null || until <= now ? 0 : until - now;
+        }
 
         Model(String name) {
             this.name = name;
@@ -188,6 +196,7 @@ public final class MemoryQuotaStore implements QuotaStore {
             }
             int soonest = -1;
             long soonestWait = -1;
+            boolean soonestCooling = false;
             int largest = -1;
             long largestLimit = -2;
             Levels[] seen = new Levels[admit.pool().size()];
@@ -195,6 +204,11 @@ public final class MemoryQuotaStore implements QuotaStore {
                 Scope member = admit.pool().get(i).scope();
                 UnitBucket[] memberBuckets = model.touch(member, memberLimits.get(i));
                 Check memberCheck = check(memberBuckets, n);
+                long cooling = admit.coolDownsApply() ? model.cooling(member) : 0;
+                boolean cooled = cooling > 0 && cooling >= memberCheck.waitMillis;
+                if (cooled) {
+                    memberCheck = new Check(memberCheck.never, cooling);
+                }
                 if (!memberCheck.never && memberCheck.waitMillis == 0) {
                     boolean[] debited = {debit(teamBuckets[0], n), debit(teamBuckets[1], 1), debit(memberBuckets[0], n), debit(memberBuckets[1], 1)};
                     Held held = new Held(admit.id(), admit.model(), team, member, false);
@@ -207,6 +221,7 @@ public final class MemoryQuotaStore implements QuotaStore {
                 if (!memberCheck.never && (soonestWait < 0 || memberCheck.waitMillis < soonestWait)) {
                     soonest = i;
                     soonestWait = memberCheck.waitMillis;
+                    soonestCooling = cooled;
                 }
                 if (seen[i].tokensLimit() > largestLimit) {
                     largest = i;
@@ -215,8 +230,17 @@ public final class MemoryQuotaStore implements QuotaStore {
             }
             return soonest < 0
                     ? new AdmitAnswer(Status.POOL_NEVER_FITS, largest, 0, levels(teamBuckets), seen[largest], null)
-                    : new AdmitAnswer(Status.NO_ROOM, soonest, soonestWait, levels(teamBuckets), seen[soonest], null);
+                    : new AdmitAnswer(soonestCooling ? Status.COOLING_DOWN : Status.NO_ROOM, soonest, soonestWait, levels(teamBuckets),
+                    seen[soonest], null);
         });
+    }
+
+    @Override
+    public Mono<Void> coolDown(String model, Scope member, long millis) {
+        return locked(model, state -> {
+            state.coolingUntil.merge(member.field(), state.now + millis, Math::max);
+            return Boolean.TRUE;
+        }).then();
     }
 
     private record Check(boolean never, long waitMillis) {

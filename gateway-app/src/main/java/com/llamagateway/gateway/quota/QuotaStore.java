@@ -35,19 +35,32 @@ public interface QuotaStore {
     Mono<Peek> peek(String model, ScopeQuota scope);
 
     /**
+     * Keeps a pool member out of the model's admissions for {@code millis} from now on the store's clock (a
+     * deployment asked for it: Retry-After). A later cool-down that ends later extends it; one that ends sooner
+     * changes nothing. Admissions that {@linkplain Admit#coolDownsApply ignore cool-downs} may still pick it.
+     */
+    Mono<Void> coolDown(String model, Scope member, long millis);
+
+    /**
      * One admission.
      *
      * @param id     unique per admission: the same id asked again gets the first answer and debits nothing
      * @param tokens what the request may cost (the request itself costs one request)
      * @param pool   the model's deployments in order of preference
+     * @param coolDownsApply false for the one attempt that waited out a member's cool-down already
      */
-    record Admit(String id, String model, ScopeQuota team, List<ScopeQuota> pool, long tokens) {
+    record Admit(String id, String model, ScopeQuota team, List<ScopeQuota> pool, long tokens, boolean coolDownsApply) {
 
         public Admit {
             pool = List.copyOf(pool);
             if (pool.isEmpty()) {
                 throw new IllegalArgumentException("an admission needs at least one deployment");
             }
+        }
+
+        /** An admission that respects the members' cool-downs. */
+        public Admit(String id, String model, ScopeQuota team, List<ScopeQuota> pool, long tokens) {
+            this(id, model, team, pool, tokens, true);
         }
     }
 
@@ -61,7 +74,12 @@ public interface QuotaStore {
         /** the request is larger than the team's allowance */
         TEAM_NEVER_FITS,
         /** the request is larger than every member's capacity; {@code member} is the largest */
-        POOL_NEVER_FITS
+        POOL_NEVER_FITS,
+        /**
+         * no member can take it now, and the one that can soonest is cooling down ({@link #coolDown}) until
+         * {@code waitMillis} from now
+         */
+        COOLING_DOWN
     }
 
     /**

@@ -36,6 +36,7 @@ public final class RedisQuotaStore implements QuotaStore {
     private final Script peek;
     private final Script charge;
     private final Script heartbeat;
+    private final Script cool;
 
     /**
      * @param testClock null in production (the scripts read the Redis server's clock); a test's clock otherwise
@@ -49,6 +50,7 @@ public final class RedisQuotaStore implements QuotaStore {
         this.peek = script(redis, common, "peek");
         this.charge = script(redis, common, "charge");
         this.heartbeat = script(redis, common, "heartbeat");
+        this.cool = script(redis, common, "cool");
     }
 
     private static Script script(RedisScriptingReactiveCommands<String, String> redis, String common, String name) {
@@ -66,7 +68,7 @@ public final class RedisQuotaStore implements QuotaStore {
 
     /** Loads every script into Redis's script cache (on every node of a cluster). */
     public Mono<Void> load() {
-        return reactor.core.publisher.Flux.just(admit, settle, peek, charge, heartbeat).concatMap(s -> redis.scriptLoad(s.text())).then();
+        return reactor.core.publisher.Flux.just(admit, settle, peek, charge, heartbeat, cool).concatMap(s -> redis.scriptLoad(s.text())).then();
     }
 
     private <T> Mono<T> run(Script script, ScriptOutputType type, String[] keys, String... args) {
@@ -87,6 +89,10 @@ public final class RedisQuotaStore implements QuotaStore {
         return Scope.modelPrefix(model) + scope.field();
     }
 
+    private static String coolDownKey(String model, Scope member) {
+        return Scope.modelPrefix(model) + "c:" + member.field();
+    }
+
     private static String admissionKey(String model, String id) {
         return Scope.modelPrefix(model) + "r:" + id;
     }
@@ -95,10 +101,11 @@ public final class RedisQuotaStore implements QuotaStore {
     public Mono<AdmitAnswer> admit(Admit request) {
         List<String> keys = new ArrayList<>(List.of(limitsKey(request.model()), admissionKey(request.model(), request.id()),
                 bucketKey(request.model(), request.team().scope())));
-        List<String> args = new ArrayList<>(List.of(Long.toString(request.tokens()), now(),
-                Long.toString(KEEP_ADMISSIONS.toMillis()), request.team().scope().field(), request.team().limits().wire()));
+        List<String> args = new ArrayList<>(List.of(Long.toString(request.tokens()), now(), Long.toString(KEEP_ADMISSIONS.toMillis()),
+                request.coolDownsApply() ? "1" : "0", request.team().scope().field(), request.team().limits().wire()));
         for (ScopeQuota member : request.pool()) {
             keys.add(bucketKey(request.model(), member.scope()));
+            keys.add(coolDownKey(request.model(), member.scope()));
             args.add(member.scope().field());
             args.add(member.limits().wire());
         }
@@ -139,6 +146,11 @@ public final class RedisQuotaStore implements QuotaStore {
         String[] keys = {limitsKey(model), bucketKey(model, scope.scope())};
         return this.<List<Long>>run(peek, ScriptOutputType.MULTI, keys, now(), scope.scope().field(), scope.limits().wire())
                 .map(reply -> new Peek(new Levels(reply.get(0), reply.get(1), reply.get(2), reply.get(3)), reply.get(4)));
+    }
+
+    @Override
+    public Mono<Void> coolDown(String model, Scope member, long millis) {
+        return this.<Long>run(cool, ScriptOutputType.INTEGER, new String[]{coolDownKey(model, member)}, now(), Long.toString(millis)).then();
     }
 
     /** Charges units used outside Redis into the scope's buckets (into debt as a settlement does). */

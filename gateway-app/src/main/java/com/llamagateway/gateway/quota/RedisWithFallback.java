@@ -146,6 +146,13 @@ public final class RedisWithFallback implements QuotaStore, SmartLifecycle {
                 error -> Mono.error(unavailable(scope.scope().kind())));
     }
 
+    /** In Redis, for every replica; in this replica's local share while Redis is unavailable. */
+    @Override
+    public Mono<Void> coolDown(String model, Scope member, long millis) {
+        return guarded(() -> redis.coolDown(model, member, millis).thenReturn(Boolean.TRUE),
+                error -> localShare().store.coolDown(model, member, millis).thenReturn(Boolean.FALSE)).then();
+    }
+
     /** Whether Redis counts as unavailable now (the breaker is not closed). */
     public boolean degraded() {
         return breaker.getState() != CircuitBreaker.State.CLOSED;

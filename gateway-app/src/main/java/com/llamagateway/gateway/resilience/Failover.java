@@ -23,12 +23,14 @@ public final class Failover {
 
     private final int maxAttempts;
     private final Duration deadline;
+    private final Duration retryWithin;
     private final MeterRegistry registry;
 
     /** @param registry where {@code gateway.attempts.failed} (per deployment, and whether another attempt followed) goes */
     public Failover(ResilienceProperties properties, MeterRegistry registry) {
         this.maxAttempts = properties.maxAttempts();
         this.deadline = properties.deadline();
+        this.retryWithin = properties.coolDown().retryWithin();
         this.registry = registry;
     }
 
@@ -65,24 +67,42 @@ public final class Failover {
     }
 
     /**
-     * Records a failed attempt; answers whether another may start on one of {@code untried}.
+     * The attempt after a failed one: on {@code members}, admitted afresh, after {@code after} (null: at once).
      */
-    public boolean another(String requestId, Attempts attempts, Throwable error, List<Deployment> untried) {
+    public record Next(List<Deployment> members, Duration after) {
+    }
+
+    /**
+     * Records a failed attempt; answers the next one, or null when none follows: the failure is the request's, the
+     * attempts or the deadline are used up, or no member of {@code pool} is left to try — except that the one member
+     * of a pool that asked for a short wait is tried once more after it ({@link #retryTheSameAfter}).
+     */
+    public Next next(String requestId, Attempts attempts, Throwable error, List<Deployment> pool) {
+        if (!retryable(error)) {
+            return null;
+        }
+        GatewayError failure = (GatewayError) error;
+        attempts.failures.add(failure);
         Deployment failed = attempts.tried.get(attempts.tried.size() - 1);
-        boolean retryable = retryable(error);
-        if (retryable) {
-            attempts.failures.add((GatewayError) error);
+        List<Deployment> untried = attempts.untried(pool);
+        boolean inTime = Duration.ofNanos(System.nanoTime() - attempts.startedNanos).compareTo(deadline) < 0;
+        Next next = null;
+        String then = "; no further attempt";
+        if (!untried.isEmpty() && attempts.count() < maxAttempts && inTime) {
+            next = new Next(untried, null);
+            then = "; failing over to " + (untried.size() == 1 ? untried.get(0).name() : "the other " + untried.size() + " deployments of the pool");
+        } else {
+            Duration wait = retryTheSameAfter(attempts, error, pool);
+            if (wait != null) {
+                next = new Next(pool, wait);
+                then = "; trying it once more after the " + wait.toMillis() + " ms it asked for";
+            }
         }
-        boolean more = retryable && !untried.isEmpty() && attempts.count() < maxAttempts
-                && Duration.ofNanos(System.nanoTime() - attempts.startedNanos).compareTo(deadline) < 0;
-        if (retryable) {
-            registry.counter("gateway.attempts.failed", "deployment", failed.name(), "status", String.valueOf(((GatewayError) error).status().value()),
-                    "next", more ? "failover" : "none").increment();
-            log.info("Request {}: attempt {} on deployment {} failed ({} {}){}", requestId, attempts.count(), failed.name(),
-                    ((GatewayError) error).status().value(), ((GatewayError) error).code(),
-                    more ? "; failing over to " + untried.get(0).name() : "; no further attempt");
-        }
-        return more;
+        registry.counter("gateway.attempts.failed", "deployment", failed.name(), "status", String.valueOf(failure.status().value()),
+                "next", next == null ? "none" : next.after() == null ? "failover" : "retry").increment();
+        log.info("Request {}: attempt {} on deployment {} failed ({} {}){}", requestId, attempts.count(), failed.name(),
+                failure.status().value(), failure.code(), then);
+        return next;
     }
 
     /**
@@ -103,15 +123,25 @@ public final class Failover {
     }
 
     private static long retryAfterMillis(GatewayError error) {
-        String millis = error.headers().get("retry-after-ms");
-        String seconds = error.headers().get("Retry-After");
-        try {
-            if (millis != null) {
-                return Long.parseLong(millis);
-            }
-            return seconds != null ? Long.parseLong(seconds) * 1000 : Long.MAX_VALUE;
-        } catch (NumberFormatException e) {
-            return Long.MAX_VALUE;
+        long asked = CoolDowns.askedMillis(error);
+        return asked < 0 ? Long.MAX_VALUE : asked;
+    }
+
+    /**
+     * Whether the one deployment of a pool that asked for a wait (429/503 with a Retry-After) is tried once more
+     * after it: the pool has no other member, this was the first attempt, and the wait is at most
+     * {@code cool-down.retry-within} and ends before the deadline. Answers the wait, or null.
+     */
+    private Duration retryTheSameAfter(Attempts attempts, Throwable error, List<Deployment> pool) {
+        long asked = CoolDowns.askedMillis(error);
+        if (pool.size() != 1 || attempts.count() != 1 || asked <= 0 || attempts.count() >= maxAttempts) {
+            return null;
         }
+        Duration wait = Duration.ofMillis(asked);
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - attempts.startedNanos);
+        if (wait.compareTo(retryWithin) > 0 || elapsed.plus(wait).compareTo(deadline) >= 0) {
+            return null;
+        }
+        return wait;
     }
 }

@@ -11,9 +11,10 @@ import java.time.Duration;
  * @param maxAttempts deployments tried at most per request, the first included
  * @param deadline    no further attempt starts once this long has passed since the first one began
  * @param breaker     outlier ejection of deployments
+ * @param coolDown    how a deployment's Retry-After is honoured
  */
 public record ResilienceProperties(@DefaultValue("3") int maxAttempts, @DefaultValue("300s") Duration deadline,
-                                   @DefaultValue Breaker breaker) {
+                                   @DefaultValue Breaker breaker, @DefaultValue CoolDown coolDown) {
 
     public ResilienceProperties {
         if (maxAttempts < 1) {
@@ -32,6 +33,20 @@ public record ResilienceProperties(@DefaultValue("3") int maxAttempts, @DefaultV
         public Breaker {
             if (failures < 1) {
                 throw new IllegalArgumentException("gateway.resilience.breaker.failures must be at least 1, not " + failures);
+            }
+        }
+    }
+
+    /**
+     * @param max         the longest cool-down a deployment's Retry-After starts (a longer one is cut to this)
+     * @param retryWithin a pool of one deployment retries it once after its Retry-After when that is at most this
+     *                    long (and fits the deadline); 0 never retries
+     */
+    public record CoolDown(@DefaultValue("300s") Duration max, @DefaultValue("10s") Duration retryWithin) {
+
+        public CoolDown {
+            if (max.isNegative() || retryWithin.isNegative()) {
+                throw new IllegalArgumentException("gateway.resilience.cool-down.max and retry-within must not be negative");
             }
         }
     }

@@ -161,7 +161,13 @@ class ErrorResponsesTest extends GatewayIntegrationTest {
             AZURE_CHAT + ",500,502,upstream_error", V1_CHAT + ",503,503,upstream_unavailable", V1_CHAT + ",401,502,upstream_error",
             AZURE_CHAT + ",429,429,upstream_rate_limited"})
     void deploymentFailures(String path, int upstreamStatus, int status, String code) {
-        simulator.deployment(DEPLOYMENT_V1).faults().failNext(upstreamStatus, 1);
+        if (upstreamStatus == 429) {
+            // the pool's one deployment asked for 20 ms: tried once more after them, refused again
+            simulator.deployment(DEPLOYMENT_V1).faults().failNext(429, java.time.Duration.ofMillis(20), 2);
+        } else {
+            simulator.deployment(DEPLOYMENT_V1).faults().failNext(upstreamStatus, 1);
+        }
+        long before = simulator.deployment(DEPLOYMENT_V1).stats().requests();
         WebTestClient.ResponseSpec response = post(path, chat(MODEL_V1, ",\"max_tokens\":3"));
         String body = expectError(response, path, status, code == null ? "upstream_error" : code, null);
         if (upstreamStatus < 500 && upstreamStatus != 401) {
@@ -169,7 +175,10 @@ class ErrorResponsesTest extends GatewayIntegrationTest {
         }
         if (upstreamStatus == 429) {
             response.expectHeader().valueEquals("Retry-After", "1");
+            response.expectHeader().valueEquals("retry-after-ms", "20");
         }
+        assertThat(simulator.deployment(DEPLOYMENT_V1).stats().requests() - before).as("calls to the deployment")
+                .isEqualTo(upstreamStatus == 429 ? 2 : 1);
     }
 
     @Test

@@ -49,6 +49,8 @@ class FailoverEndToEndTest {
     private static final String ADMIN_TOKEN = "failover-admin-token-0123456789abcdef";
     private static final String POOL_MODEL = "pool-model";
     private static final String UNREACHABLE_MODEL = "unreachable-model";
+    private static final String SOLO_MODEL = "solo-model";
+    private static final ManualClock quotaClock = new ManualClock();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static LlamaSimulator simulator;
@@ -59,7 +61,7 @@ class FailoverEndToEndTest {
     @BeforeAll
     static void start() throws Exception {
         LlamaSimulator.Builder builder = LlamaSimulator.builder();
-        for (String name : List.of("east", "west", "backup")) {
+        for (String name : List.of("east", "west", "backup", "solo")) {
             builder.deployment(SimulatedDeployment.serverless(name, "backend-" + name, KEY));
         }
         simulator = builder.start(0);
@@ -80,8 +82,9 @@ class FailoverEndToEndTest {
         deployment(p, "west", simulator.baseUrl("west"), POOL_MODEL);
         deployment(p, "nowhere", "http://127.0.0.1:" + closedPort, UNREACHABLE_MODEL);
         deployment(p, "backup", simulator.baseUrl("backup"), UNREACHABLE_MODEL);
+        deployment(p, "solo", simulator.baseUrl("solo"), SOLO_MODEL);
         // the buckets' clock held still: what a bucket holds changes only by what requests take and give back
-        gateway = Replicas.start(p, context -> context.getBeanFactory().registerSingleton("quotaClock", new ManualClock()));
+        gateway = Replicas.start(p, context -> context.getBeanFactory().registerSingleton("quotaClock", quotaClock));
         baseUrl = "http://127.0.0.1:" + gateway.getEnvironment().getProperty("local.server.port");
         String teamKey = TestTeams.newKey(gateway.getBean(TeamService.class));
         client = OpenAIOkHttpClient.builder().baseUrl(baseUrl + "/v1").apiKey(teamKey).maxRetries(0).build();
@@ -106,6 +109,7 @@ class FailoverEndToEndTest {
         simulator.reset();
         DeploymentBreakers breakers = gateway.getBean(DeploymentBreakers.class);
         gateway.getBean(DeploymentCatalog.class).deployments().forEach(d -> breakers.of(d).reset()); // each test from healthy
+        quotaClock.advance(Duration.ofMinutes(10)); // every cool-down over, every bucket full
     }
 
     private static ChatCompletionCreateParams chat(String model) {
@@ -246,6 +250,52 @@ class FailoverEndToEndTest {
         breakers.of(catalog.deployment("west")).transitionToOpenState();
         assertThat(client.chat().completions().create(chat(POOL_MODEL)).choices()).hasSize(1);
         assertThat(calls("east") + calls("west")).isEqualTo(1);
+    }
+
+    @Test
+    void aDeploymentThatAsksForThirtySecondsGetsNoRequestForThirtySeconds() {
+        simulator.deployment("east").faults().failNext(429, Duration.ofSeconds(30), 1);
+        for (int i = 0; i < 5; i++) {
+            HttpResponseFor<ChatCompletion> response = client.chat().completions().withRawResponse().create(chat(POOL_MODEL));
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().values("x-gateway-deployment")).containsExactly("west");
+            quotaClock.advance(Duration.ofMillis(7_499)); // 4 × 7.499 s = 29.996 s after east asked
+        }
+        assertThat(calls("east")).as("asked once, then left alone").isEqualTo(1);
+        quotaClock.advance(Duration.ofMillis(5));
+        assertThat(client.chat().completions().withRawResponse().create(chat(POOL_MODEL)).headers().values("x-gateway-deployment"))
+                .as("30 s later").containsExactly("east");
+        MeterRegistry meters = gateway.getBean(MeterRegistry.class);
+        assertThat(meters.get("gateway.deployment.cool-downs").tag("deployment", "east").counter().count()).isGreaterThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void theOneDeploymentOfAPoolIsTriedOnceMoreAfterTheShortWaitItAskedFor() {
+        simulator.deployment("solo").faults().failNext(429, Duration.ofMillis(400), 1);
+        long started = System.nanoTime();
+        HttpResponseFor<ChatCompletion> response = client.chat().completions().withRawResponse().create(chat(SOLO_MODEL));
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(calls("solo")).isEqualTo(2);
+        assertThat(tookMillis).as("waited the 400 ms it asked for").isGreaterThanOrEqualTo(400);
+        quotaClock.advance(Duration.ofMillis(400)); // the buckets' clock stands still unless told: the cool-down is over
+
+        // a wait longer than retry-within (10 s) is the client's to take: told at once, the deployment called once
+        simulator.deployment("solo").faults().failNext(429, Duration.ofSeconds(20), 1);
+        assertThatThrownBy(() -> client.chat().completions().create(chat(SOLO_MODEL)))
+                .isInstanceOfSatisfying(com.openai.errors.RateLimitException.class, e -> {
+                    assertThat(e.headers().values("retry-after-ms")).containsExactly("20000");
+                    assertThat(e.headers().values("Retry-After")).containsExactly("20");
+                });
+        assertThat(calls("solo")).isEqualTo(3);
+        // and while it cools down the gateway answers for it, in the same terms, without calling it
+        quotaClock.advance(Duration.ofSeconds(5));
+        assertThatThrownBy(() -> client.chat().completions().create(chat(SOLO_MODEL)))
+                .isInstanceOfSatisfying(com.openai.errors.RateLimitException.class, e -> {
+                    assertThat(e.headers().values("retry-after-ms")).containsExactly("15000");
+                    assertThat(e.getMessage()).contains("asked the gateway to wait");
+                });
+        assertThat(calls("solo")).isEqualTo(3);
     }
 
     /** What is left of a deployment's requests per minute, from the admin API. */

@@ -69,6 +69,8 @@ class TwoReplicaQuotaTest {
             "outage", new long[]{10_000_000, 1_000},
             "pause", new long[]{10_000_000, 100},
             "cancel", new long[]{1_000_000, 100_000});
+    /** The model "cooling" on two deployments, east before west. */
+    private static final List<String> COOLING_POOL = List.of("cooling-east", "cooling-west");
 
     @BeforeAll
     static void start() throws Exception {
@@ -76,6 +78,7 @@ class TwoReplicaQuotaTest {
         schema = PostgresSchema.create();
         LlamaSimulator.Builder builder = LlamaSimulator.builder();
         DEPLOYMENTS.keySet().forEach(name -> builder.deployment(SimulatedDeployment.serverless(name, name, KEY)));
+        COOLING_POOL.forEach(name -> builder.deployment(SimulatedDeployment.serverless(name, name, KEY)));
         simulator = builder.start(0);
         simulator.deployments().forEach(d -> d.behaviour(Behaviour.instant().withReply(LONG_REPLY)));
         simulator.deployment("cancel").behaviour(Behaviour.instant().withReply(LONG_REPLY).withTokenDelay(Duration.ofMillis(20)));
@@ -104,6 +107,13 @@ class TwoReplicaQuotaTest {
             properties.put(prefix + "model", name);
             properties.put(prefix + "limits.tokens-per-minute", Long.toString(limits[0]));
             properties.put(prefix + "limits.requests-per-minute", Long.toString(limits[1]));
+        });
+        COOLING_POOL.forEach(name -> {
+            String prefix = "gateway.deployments." + name + ".";
+            properties.put(prefix + "url", simulator.baseUrl(name));
+            properties.put(prefix + "api-key", KEY);
+            properties.put(prefix + "model", "cooling");
+            properties.put(prefix + "priority", name.endsWith("east") ? "0" : "1");
         });
         return Replicas.start(properties, context -> context.getBeanFactory().registerSingleton("quotaClock", clock));
     }
@@ -354,6 +364,74 @@ class TwoReplicaQuotaTest {
     private static double counter(MeterRegistry meters, String name) {
         var counter = meters.find(name).counter();
         return counter == null ? 0 : counter.count();
+    }
+
+    @Test
+    void aDeploymentThatAsksForThirtySecondsIsNotCalledByEitherReplicaForThirtySeconds() {
+        String key = teamKey("cooling").split(" ")[0];
+        SimulatedDeployment east = simulator.deployment("cooling-east");
+        SimulatedDeployment west = simulator.deployment("cooling-west");
+        east.reset();
+        west.reset();
+        double coolDownsBefore = coolDowns("cooling-east");
+        east.faults().failNext(429, Duration.ofSeconds(30), 1);
+
+        Outcome first = send(a, HttpMethod.POST, "/v1/chat/completions", key, chat("cooling", 3));
+        assertThat(first.status()).as("west served what east refused").isEqualTo(200);
+        assertThat(first.headers().getFirst("x-gateway-deployment")).isEqualTo("cooling-west");
+        assertThat(east.stats().requests()).isEqualTo(1);
+        assertThat(west.stats().requests()).isEqualTo(1);
+
+        // 29.999 s on the store's clock: east is preferred, healthy again, and still skipped by both replicas
+        clock.advance(Duration.ofMillis(29_999));
+        List<Outcome> within = burst(40, 4, key, chat("cooling", 3));
+        assertThat(count(within, 200)).isEqualTo(40);
+        assertThat(within).allSatisfy(o -> assertThat(o.headers().getFirst("x-gateway-deployment")).isEqualTo("cooling-west"));
+        assertThat(east.stats().requests()).as("calls east got within its 30 s").isEqualTo(1);
+        assertThat(west.stats().requests()).isEqualTo(41);
+
+        clock.advance(Duration.ofMillis(1));
+        List<Outcome> after = burst(10, 2, key, chat("cooling", 3));
+        assertThat(count(after, 200)).isEqualTo(10);
+        assertThat(after).allSatisfy(o -> assertThat(o.headers().getFirst("x-gateway-deployment")).isEqualTo("cooling-east"));
+        assertThat(east.stats().requests()).as("back in rotation on both replicas when the 30 s are over").isEqualTo(11);
+        assertThat(coolDowns("cooling-east") - coolDownsBefore).as("cool-downs started, both replicas").isEqualTo(1);
+    }
+
+    @Test
+    void whenEveryDeploymentOfThePoolIsCoolingDownTheClientIsToldTheShortestWait() {
+        String key = teamKey("all-cooling").split(" ")[0];
+        COOLING_POOL.forEach(name -> simulator.deployment(name).reset());
+        simulator.deployment("cooling-east").faults().failNext(429, Duration.ofSeconds(20), 1);
+        simulator.deployment("cooling-west").faults().failNext(503, Duration.ofMillis(12_500), 1);
+
+        try {
+            everyMemberAskedToWait(key);
+        } finally {
+            clock.advance(Duration.ofSeconds(21)); // both cool-downs over: the next test starts healthy
+        }
+    }
+
+    private void everyMemberAskedToWait(String key) {
+        Outcome failed = send(b, HttpMethod.POST, "/v1/chat/completions", key, chat("cooling", 3));
+        assertThat(failed.status()).as("the last failure").isEqualTo(503);
+        assertThat(failed.code()).isEqualTo("upstream_unavailable");
+        Outcome refused = send(a, HttpMethod.POST, "/v1/chat/completions", key, chat("cooling", 3));
+        assertThat(refused.status()).as("neither is called: both asked to wait").isEqualTo(429);
+        assertThat(refused.code()).isEqualTo("upstream_rate_limited");
+        assertThat(refused.headers().getFirst("retry-after-ms")).isEqualTo("12500");
+        assertThat(refused.headers().getFirst("Retry-After")).isEqualTo("13");
+        assertThat(simulator.deployment("cooling-east").stats().requests() + simulator.deployment("cooling-west").stats().requests())
+                .isEqualTo(2);
+    }
+
+    private static double coolDowns(String deployment) {
+        double sum = 0;
+        for (ConfigurableApplicationContext replica : List.of(replicaA, replicaB)) {
+            var counter = replica.getBean(MeterRegistry.class).find("gateway.deployment.cool-downs").tag("deployment", deployment).counter();
+            sum += counter == null ? 0 : counter.count();
+        }
+        return sum;
     }
 
     @Test

@@ -36,7 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The Redis scripts against Bucket4j: the same random operations — admissions on pools of one to three deployments
  * with fresh or stale views of the limits, the same admission asked again, settlements (also twice), refunds,
- * charges of what a replica admitted on its own, limit changes, clock steps from 0 ms to minutes (and back) — go to
+ * charges of what a replica admitted on its own, limit changes, cool-downs (extending and not, and admissions that
+ * ignore them), clock steps from 0 ms to minutes (and back) — go to
  * {@link RedisQuotaStore} on a real Redis (a server, and a three-node cluster, of the test's own) and to
  * {@link MemoryQuotaStore} (Bucket4j buckets); every answer and, after every operation, every scope's exact level
  * (to the unit-millisecond) and limit must be equal.
@@ -145,6 +146,7 @@ class QuotaStoreDifferentialTest {
         Map<Status, Integer> statuses = new EnumMap<>(Status.class);
         Map<Settled, Integer> settlements = new EnumMap<>(Settled.class);
         int operations = 1_200;
+        int coolDowns = 0;
         for (int step = 0; step < operations; step++) {
             if (step == operations / 2) {
                 commands.scriptFlush().block(); // as after a restart or failover: the scripts are loaded again on NOSCRIPT
@@ -164,7 +166,7 @@ class QuotaStoreDifferentialTest {
                     boolean stale = random.nextInt(5) == 0;
                     Known team = teams.get(model).get(random.nextInt(2));
                     admit = new QuotaStore.Admit(UUID.randomUUID().toString(), model, team.view(stale),
-                            pool.stream().map(k -> k.view(stale)).toList(), tokens(random));
+                            pool.stream().map(k -> k.view(stale)).toList(), tokens(random), random.nextInt(10) != 0);
                     asked.add(admit);
                 }
                 touched = admit.model();
@@ -216,10 +218,10 @@ class QuotaStoreDifferentialTest {
                 }
             } else if (kind < 80) {
                 // exactly to an edge, or a millisecond either side: when a bucket is full again, or a refusal's wait is over
-                long edge = lastWait[0] > 0 && random.nextBoolean() ? lastWait[0] : untilFull(all.get(random.nextInt(all.size())), inMemory);
+                long edge = lastWait[0] > 0 && random.nextBoolean() ? lastWait[0] : untilFull(all.get(random.nextInt(all.size())), commands, clock);
                 clock.advance(Duration.ofMillis(Math.max(0, edge + random.nextInt(3) - 1)));
                 lastWait[0] = 0;
-            } else if (kind < 94) {
+            } else if (kind < 92) {
                 int size = random.nextInt(10);
                 long millis = switch (size) {
                     case 0, 1 -> 0;
@@ -229,6 +231,14 @@ class QuotaStoreDifferentialTest {
                     default -> -1 - random.nextInt(5_000); // the server's clock stepped back (a failover)
                 };
                 clock.advance(Duration.ofMillis(millis));
+            } else if (kind < 94 || kind == 99) {
+                // a deployment asked for a wait: from a millisecond to minutes, longer or shorter than one under way
+                Known cooled = deployments.get(models.get(random.nextInt(models.size()))).get(random.nextInt(3));
+                touched = cooled.model;
+                long millis = random.nextInt(3) == 0 ? 1 + random.nextInt(2_000) : 1_000 + random.nextInt(300_000);
+                onRedis.coolDown(cooled.model, cooled.scope, millis).block();
+                inMemory.coolDown(cooled.model, cooled.scope, millis).block();
+                coolDowns++;
             } else if (kind < 97) {
                 // what a replica admitted on its own while Redis was unavailable, charged afterwards (into debt)
                 Known charged = all.get(random.nextInt(all.size()));
@@ -251,8 +261,8 @@ class QuotaStoreDifferentialTest {
             }
         }
         System.out.println("Differential " + where + " seed " + seed + ": " + operations + " operations, admissions " + statuses
-                + ", settlements " + settlements + ", all equal");
-        assertThat(statuses).containsKeys(Status.ADMITTED, Status.TEAM_REFUSED, Status.NO_ROOM);
+                + ", settlements " + settlements + ", cool-downs " + coolDowns + ", all equal");
+        assertThat(statuses).containsKeys(Status.ADMITTED, Status.TEAM_REFUSED, Status.NO_ROOM, Status.COOLING_DOWN);
         assertThat(settlements).containsKeys(Settled.SETTLED, Settled.BEFORE);
     }
 
@@ -268,16 +278,27 @@ class QuotaStoreDifferentialTest {
     }
 
     /** Milliseconds until the scope's emptier bucket is full again (Bucket4j's arithmetic, from its exact level). */
-    private static long untilFull(Known known, MemoryQuotaStore store) {
-        Long[] exact = store.exactLevels(known.model, known.scope);
+    /**
+     * How long until the scope's buckets are full, from what Redis holds: read without refilling (reading Bucket4j's
+     * state refills it to now, which the Redis side would not see — and after a clock step back the two would differ
+     * by what the probe did, not by what the stores compute).
+     */
+    @SuppressWarnings("unchecked")
+    private static long untilFull(Known known, RedisScriptingReactiveCommands<String, String> commands, ManualClock clock) {
+        List<io.lettuce.core.KeyValue<String, String>> stored = ((io.lettuce.core.api.reactive.RedisHashReactiveCommands<String, String>) commands)
+                .hmget(Scope.modelPrefix(known.model) + known.scope.field(), "t", "tc", "tt", "r", "rc", "rt").collectList().block();
+        long now = clock.currentTimeMillis();
         long until = 0;
         for (int i = 0; i < 2; i++) {
-            if (exact[2 * i] != null) {
-                long capacity = exact[2 * i + 1] * 60_000L;
-                until = Math.max(until, -Math.floorDiv(-(capacity - exact[2 * i]), exact[2 * i + 1]));
+            if (stored.get(3 * i).hasValue()) {
+                long level = Long.parseLong(stored.get(3 * i).getValue());
+                long limit = Long.parseLong(stored.get(3 * i + 1).getValue());
+                long at = Long.parseLong(stored.get(3 * i + 2).getValue());
+                long fromLastRefill = -Math.floorDiv(-(limit * 60_000L - level), limit);
+                until = Math.max(until, fromLastRefill - Math.max(0, now - at));
             }
         }
-        return until;
+        return Math.max(0, until);
     }
 
     /** Mostly around the small limits, sometimes larger than any, sometimes near the largest allowed. */
@@ -316,6 +337,49 @@ class QuotaStoreDifferentialTest {
             AdmitAnswer refused = store.admit(new QuotaStore.Admit("more", model, team, pool, 2_500)).block();
             assertThat(refused.status()).isEqualTo(Status.NO_ROOM);
             assertThat(refused.waitMillis()).as("2,500 × 60,000 / 49,999,999 ms = 3.00000006 ms, truncated to 3,000,000 ns").isEqualTo(3);
+        }
+    }
+
+    /**
+     * A member cooling down is skipped until its cool-down ends, to the millisecond; a shorter one asked later does
+     * not shorten it, a longer one extends it; the attempt that waited its cool-down out is admitted anyway.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"standalone", "cluster"})
+    void aCoolDownKeepsTheMemberOutUntilItEndsExtendedNeverShortened(String where) {
+        ManualClock clock = new ManualClock();
+        RedisQuotaStore onRedis = new RedisQuotaStore(redis.get(where), clock);
+        onRedis.load().block();
+        MemoryQuotaStore inMemory = new MemoryQuotaStore(clock::currentTimeMillis, MemoryQuotaStore.Seed.FULL);
+        String model = "cool-" + UUID.randomUUID();
+        ScopeQuota team = new ScopeQuota(Scope.team("t", model), new ScopeLimits(null, null, ScopeLimits.CONFIG, 1));
+        ScopeQuota east = new ScopeQuota(Scope.deployment("east"), new ScopeLimits(400_000L, 1_000L, ScopeLimits.CONFIG, 1));
+        ScopeQuota west = new ScopeQuota(Scope.deployment("west"), new ScopeLimits(400_000L, 1_000L, ScopeLimits.CONFIG, 1));
+        List<ScopeQuota> pool = List.of(east, west);
+        for (QuotaStore store : List.of(onRedis, inMemory)) {
+            String name = store.getClass().getSimpleName();
+            java.util.function.Function<List<ScopeQuota>, AdmitAnswer> admit =
+                    members -> store.admit(new QuotaStore.Admit(UUID.randomUUID().toString(), model + name, team, members, 10)).block();
+            store.coolDown(model + name, east.scope(), 30_000).block();
+            store.coolDown(model + name, east.scope(), 5_000).block(); // shorter: changes nothing
+            AdmitAnswer skipped = admit.apply(pool);
+            assertThat(skipped.status()).as(name).isEqualTo(Status.ADMITTED);
+            assertThat(skipped.member()).as(name + ": west, east cooling").isEqualTo(1);
+            AdmitAnswer refused = admit.apply(List.of(east));
+            assertThat(refused.status()).as(name).isEqualTo(Status.COOLING_DOWN);
+            assertThat(refused.waitMillis()).as(name).isEqualTo(30_000);
+            assertThat(refused.memberLevels().requestsLeft()).as(name + ": nothing debited").isEqualTo(1_000);
+            assertThat(store.admit(new QuotaStore.Admit(UUID.randomUUID().toString(), model + name, team, List.of(east), 10, false)).block()
+                    .status()).as(name + ": the attempt that waited").isEqualTo(Status.ADMITTED);
+            clock.advance(Duration.ofMillis(29_999));
+            assertThat(admit.apply(List.of(east)).waitMillis()).as(name).isEqualTo(1);
+            store.coolDown(model + name, east.scope(), 2_000).block(); // ends later: extends
+            assertThat(admit.apply(List.of(east)).waitMillis()).as(name).isEqualTo(2_000);
+            clock.advance(Duration.ofMillis(2_000));
+            AdmitAnswer back = admit.apply(pool);
+            assertThat(back.status()).as(name).isEqualTo(Status.ADMITTED);
+            assertThat(back.member()).as(name + ": east again").isZero();
+            clock.advance(Duration.ofMillis(-31_999));
         }
     }
 
