@@ -1,5 +1,6 @@
 package com.llamagateway.simulator;
 
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -99,8 +100,10 @@ final class SimulatorHttp {
 
     /** Server-sent events, each frame flushed as soon as it is produced. */
     static Mono<ServerResponse> eventStream(Flux<String> dataFrames) {
+        // the status and headers go out at once, before the first event, as a server that starts generating does
         BodyInserter<Flux<String>, ReactiveHttpOutputMessage> inserter = (message, context) -> message.writeAndFlushWith(
-                dataFrames.map(data -> Mono.just(message.bufferFactory().wrap(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8)))));
+                Flux.concat(Flux.just(Mono.<DataBuffer>empty()),
+                        dataFrames.map(data -> Mono.just(message.bufferFactory().wrap(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8))))));
         return ServerResponse.ok().contentType(MediaType.TEXT_EVENT_STREAM).header(HttpHeaders.CACHE_CONTROL, "no-cache").body(inserter);
     }
 

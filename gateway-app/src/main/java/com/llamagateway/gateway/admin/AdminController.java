@@ -213,8 +213,9 @@ public class AdminController {
         node.put("dialect", d.dialect().name().toLowerCase().replace('_', '-'));
         node.put("url", d.url().toString());
         node.put("deploymentName", d.deploymentName());
-        node.put("connectTimeout", d.connectTimeout().toString());
-        node.put("readTimeout", d.readTimeout().toString());
+        node.put("connectTimeout", d.timeouts().connect().toString());
+        node.put("firstByteTimeout", d.timeouts().firstByte().toString());
+        node.put("streamIdleTimeout", d.timeouts().streamIdle().toString());
         return node; // never the api-key
     }
 

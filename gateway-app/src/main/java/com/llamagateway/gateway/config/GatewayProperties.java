@@ -51,14 +51,17 @@ public record GatewayProperties(
      * @param deploymentName managed compute: sent as {@code azureml-model-deployment}
      * @param apiVersion     azure-inference: the {@code api-version} query parameter (default {@code gateway.upstream.api-version})
      * @param connectTimeout overrides {@code gateway.upstream.connect-timeout}
-     * @param readTimeout    overrides {@code gateway.upstream.read-timeout}
+     * @param firstByteTimeout  overrides {@code gateway.resilience.first-byte-timeout}
+     * @param streamIdleTimeout overrides {@code gateway.resilience.stream-idle-timeout}
+     * @param readTimeout    deprecated: first-byte and stream-idle timeout in one, where those are not set
      * @param limits         the deployment's capacity; unset units take {@code gateway.quota.deployment-default}
      * @param priority       its pool's members are tried by priority, lower first (default 0)
      * @param weight         among the members of one priority, how often it is tried first, 1 to 1000 (default 1)
      */
     public record Deployment(DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
-                             String deploymentName, String apiVersion, Duration connectTimeout, Duration readTimeout,
-                             QuotaProperties.Limits limits, Integer priority, Integer weight) {
+                             String deploymentName, String apiVersion, Duration connectTimeout, Duration firstByteTimeout,
+                             Duration streamIdleTimeout, Duration readTimeout, QuotaProperties.Limits limits, Integer priority,
+                             Integer weight) {
     }
 
     /**
@@ -78,12 +81,13 @@ public record GatewayProperties(
      * How the gateway calls deployments.
      *
      * @param connectTimeout  TCP connect timeout
-     * @param readTimeout     longest silence allowed while waiting for the first byte or between two reads of a stream
+     * @param readTimeout     deprecated: sets {@code gateway.resilience.first-byte-timeout} and {@code stream-idle-timeout}
+     *                        at once (where those are not set)
      * @param maxResponseSize bound on a non-streamed answer and on one streamed event
      * @param apiVersion      default {@code api-version} for azure-inference deployments
      * @param deadline        bound on a whole non-streamed call, from sending the request to the answer's last byte
      */
-    public record Upstream(@DefaultValue("5s") Duration connectTimeout, @DefaultValue("120s") Duration readTimeout,
+    public record Upstream(@DefaultValue("5s") Duration connectTimeout, Duration readTimeout,
                            @DefaultValue("10MB") DataSize maxResponseSize, @DefaultValue("2024-05-01-preview") String apiVersion,
                            @DefaultValue("300s") Duration deadline) {
     }

@@ -10,15 +10,23 @@ import java.time.Duration;
  *
  * @param maxAttempts deployments tried at most per request, the first included
  * @param deadline    no further attempt starts once this long has passed since the first one began
+ * @param firstByteTimeout  each deployment's default: from sending a request to the first byte of the answer's
+ *                          content — a non-streamed answer's headers, which come once it is generated whole; a
+ *                          stream's first event
+ * @param streamIdleTimeout each deployment's default: the longest gap between two events of a stream
  * @param breaker     outlier ejection of deployments
  * @param coolDown    how a deployment's Retry-After is honoured
  */
 public record ResilienceProperties(@DefaultValue("3") int maxAttempts, @DefaultValue("300s") Duration deadline,
+                                   @DefaultValue("120s") Duration firstByteTimeout, @DefaultValue("30s") Duration streamIdleTimeout,
                                    @DefaultValue Breaker breaker, @DefaultValue CoolDown coolDown) {
 
     public ResilienceProperties {
         if (maxAttempts < 1) {
             throw new IllegalArgumentException("gateway.resilience.max-attempts must be at least 1, not " + maxAttempts);
+        }
+        if (firstByteTimeout.isNegative() || firstByteTimeout.isZero() || streamIdleTimeout.isNegative() || streamIdleTimeout.isZero()) {
+            throw new IllegalArgumentException("gateway.resilience.first-byte-timeout and stream-idle-timeout must be positive");
         }
     }
 

@@ -10,17 +10,30 @@ import java.time.Duration;
  *
  * @param url            base URL the dialect's paths are appended to (for {@code score}: the scoring URI)
  * @param deploymentName managed compute: the {@code azureml-model-deployment} to target, or null
+ * @param timeouts       how long the gateway waits for it
  * @param capacity       the configured capacity (the admin API may change it at runtime, see the quota package)
  * @param preference     where it stands in its model's pool
  */
 public record Deployment(String name, DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
-                         String deploymentName, String apiVersion, Duration connectTimeout, Duration readTimeout,
-                         Capacity capacity, Preference preference) {
+                         String deploymentName, String apiVersion, Timeouts timeouts, Capacity capacity, Preference preference) {
 
-    /** A deployment of the default preference (priority 0, weight 1). */
+    /**
+     * A deployment of the default preference (priority 0, weight 1) whose first byte and stream gaps share one
+     * timeout.
+     */
     public Deployment(String name, DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
                       String deploymentName, String apiVersion, Duration connectTimeout, Duration readTimeout, Capacity capacity) {
-        this(name, kind, url, apiKey, model, dialect, deploymentName, apiVersion, connectTimeout, readTimeout, capacity, Preference.DEFAULT);
+        this(name, kind, url, apiKey, model, dialect, deploymentName, apiVersion, new Timeouts(connectTimeout, readTimeout, readTimeout),
+                capacity, Preference.DEFAULT);
+    }
+
+    /**
+     * @param connect    TCP connect
+     * @param firstByte  from sending the request to the first byte of the answer's content: a non-streamed answer's
+     *                   headers (its body follows), a stream's first event
+     * @param streamIdle the longest gap between two events of a stream (and between two reads of a non-streamed body)
+     */
+    public record Timeouts(Duration connect, Duration firstByte, Duration streamIdle) {
     }
 
     /**

@@ -4,7 +4,11 @@ import com.llamagateway.gateway.config.GatewayProperties;
 import com.llamagateway.gateway.quota.QuotaProperties;
 import com.llamagateway.gateway.protocol.DialectName;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -14,6 +18,8 @@ import java.util.Map;
 
 /** The deployments the gateway knows, and the pool of deployments behind each public model name. */
 public final class DeploymentCatalog {
+
+    private static final Logger log = LoggerFactory.getLogger(DeploymentCatalog.class);
 
     private final Map<String, Deployment> deployments;
     private final Map<String, List<Deployment>> pools;
@@ -69,11 +75,31 @@ public final class DeploymentCatalog {
             URI url = dialect == DialectName.SCORE ? scoringUri(d.url()) : withoutTrailingSlash(d.url());
             deployments.add(new Deployment(name, kind, url, d.apiKey(), d.model(), dialect, d.deploymentName(),
                     d.apiVersion() != null ? d.apiVersion() : properties.upstream().apiVersion(),
-                    d.connectTimeout() != null ? d.connectTimeout() : properties.upstream().connectTimeout(),
-                    d.readTimeout() != null ? d.readTimeout() : properties.upstream().readTimeout(),
+                    timeouts(prefix, d, properties),
                     capacity(d.limits(), properties.quota().deploymentDefault()), preference(prefix, d)));
         });
         return new DeploymentCatalog(deployments);
+    }
+
+    /**
+     * The deployment's own timeouts, else the deprecated {@code read-timeout} (its own, then
+     * {@code gateway.upstream.read-timeout}) for both, else {@code gateway.resilience.*}.
+     */
+    private static Deployment.Timeouts timeouts(String prefix, GatewayProperties.Deployment d, GatewayProperties properties) {
+        Duration read = d.readTimeout() != null ? d.readTimeout() : properties.upstream().readTimeout();
+        if (read != null && (d.firstByteTimeout() == null || d.streamIdleTimeout() == null)) {
+            log.warn("{}read-timeout (or gateway.upstream.read-timeout) is deprecated: set first-byte-timeout and stream-idle-timeout "
+                    + "(gateway.resilience.* for every deployment)", prefix);
+        }
+        Duration firstByte = d.firstByteTimeout() != null ? d.firstByteTimeout() : read != null ? read : properties.resilience().firstByteTimeout();
+        Duration streamIdle = d.streamIdleTimeout() != null ? d.streamIdleTimeout() : read != null ? read : properties.resilience().streamIdleTimeout();
+        Duration connect = d.connectTimeout() != null ? d.connectTimeout() : properties.upstream().connectTimeout();
+        for (Duration timeout : new Duration[]{connect, firstByte, streamIdle}) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalStateException(prefix + "timeouts must be positive");
+            }
+        }
+        return new Deployment.Timeouts(connect, firstByte, streamIdle);
     }
 
     private static Deployment.Preference preference(String prefix, GatewayProperties.Deployment d) {

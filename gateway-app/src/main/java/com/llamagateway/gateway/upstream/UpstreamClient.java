@@ -36,8 +36,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Calls deployments over HTTP: one Reactor Netty client per deployment (its own connect and read timeouts) on a
- * shared connection pool. Adds the deployment's credentials, maps every failure to a {@link GatewayError}, and
+ * Calls deployments over HTTP: one Reactor Netty client per deployment (its own connect timeout) on a shared
+ * connection pool, within the deployment's first-byte and stream-idle timeouts. Adds the deployment's credentials, maps every failure to a {@link GatewayError}, and
  * streams server-sent events without buffering them; cancelling a stream closes its connection.
  */
 public final class UpstreamClient implements AutoCloseable {
@@ -58,7 +58,7 @@ public final class UpstreamClient implements AutoCloseable {
 
     /**
      * @param maxResponseBytes bound on a non-streamed answer and on one event of a stream
-     * @param deadline         bound on a whole non-streamed call (streams are bounded by the read timeout between events)
+     * @param deadline         bound on a whole non-streamed call (streams are bounded by the stream-idle timeout between events)
      */
     public UpstreamClient(Json json, int maxResponseBytes, Duration deadline) {
         this.json = json;
@@ -72,17 +72,19 @@ public final class UpstreamClient implements AutoCloseable {
      * {@code deadline} from the call to the last byte. Anything else — an event stream, HTML — fails at once with 502.
      */
     public Mono<JsonNode> call(Deployment deployment, BackendRequest request, String requestId) {
+        Deployment.Timeouts timeouts = deployment.timeouts();
         return send(deployment, request, requestId, MediaType.APPLICATION_JSON)
                 .retrieve()
                 .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
                 .toEntityFlux(DataBuffer.class)
+                .timeout(timeouts.firstByte())                                   // the answer's headers
                 .flatMap(entity -> {
                     MediaType type = entity.getHeaders().getContentType();
                     if (type != null && !MediaType.APPLICATION_JSON.isCompatibleWith(type) && !type.getSubtype().endsWith("+json")) {
                         entity.getBody().subscribe().dispose(); // closes the connection: the body may never end
                         return Mono.error(unreadable(deployment, "a " + type.getType() + "/" + type.getSubtype() + " body instead of JSON"));
                     }
-                    return DataBufferUtils.join(entity.getBody(), maxResponseBytes).map(buffer -> {
+                    return DataBufferUtils.join(entity.getBody().timeout(timeouts.streamIdle()), maxResponseBytes).map(buffer -> {
                         try {
                             return buffer.toString(StandardCharsets.UTF_8);
                         } finally {
@@ -97,28 +99,39 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /**
-     * A streamed answer: the outer {@code Mono} completes once the deployment has answered 2xx with an event
-     * stream (so failures before the first event still get a proper HTTP status); the inner {@code Flux} emits
-     * each event's JSON as it arrives, up to {@code [DONE]}.
+     * A streamed answer: the outer {@code Mono} completes once the deployment has answered 2xx with an event stream
+     * and its first event has arrived ({@link FirstEvent}), so that a failure before the first event — an error
+     * status, a dropped connection, silence past the first-byte timeout — fails the call as a whole and the request
+     * may go to another deployment; the inner {@code Flux} emits each event's JSON as it arrives, up to {@code [DONE]},
+     * each within the stream-idle timeout of the one before.
      */
     public Mono<Flux<JsonNode>> stream(Deployment deployment, BackendRequest request, String requestId) {
-        return send(deployment, request, requestId, MediaType.TEXT_EVENT_STREAM)
-                .retrieve()
-                .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
-                .toEntityFlux(SSE)
-                .map(entity -> {
-                    MediaType type = entity.getHeaders().getContentType();
-                    if (type == null || !MediaType.TEXT_EVENT_STREAM.isCompatibleWith(type)) {
-                        entity.getBody().subscribe().dispose();
-                        throw unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream");
-                    }
-                    return entity.getBody()
-                            .filter(event -> event.data() != null && !event.data().isBlank())
-                            .takeWhile(event -> !event.data().trim().equals("[DONE]"))
-                            .map(event -> parse(deployment, event.data()))
-                            .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
-                })
-                .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
+        Deployment.Timeouts timeouts = deployment.timeouts();
+        return Mono.defer(() -> {
+            long sent = System.nanoTime();
+            return send(deployment, request, requestId, MediaType.TEXT_EVENT_STREAM)
+                    .retrieve()
+                    .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
+                    .toEntityFlux(SSE)
+                    .timeout(timeouts.firstByte())
+                    .flatMap(entity -> {
+                        MediaType type = entity.getHeaders().getContentType();
+                        if (type == null || !MediaType.TEXT_EVENT_STREAM.isCompatibleWith(type)) {
+                            entity.getBody().subscribe().dispose();
+                            return Mono.error(unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream"));
+                        }
+                        Duration firstByteLeft = timeouts.firstByte().minusNanos(System.nanoTime() - sent);
+                        Flux<JsonNode> events = entity.getBody()
+                                .filter(event -> event.data() != null && !event.data().isBlank())
+                                .takeWhile(event -> !event.data().trim().equals("[DONE]"))
+                                .map(event -> parse(deployment, event.data()))
+                                .timeout(Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
+                                        event -> Mono.delay(timeouts.streamIdle()))
+                                .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
+                        return FirstEvent.awaited(events);
+                    })
+                    .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
+        });
     }
 
     private WebClient.RequestHeadersSpec<?> send(Deployment deployment, BackendRequest request, String requestId, MediaType accept) {
@@ -144,9 +157,9 @@ public final class UpstreamClient implements AutoCloseable {
 
     private WebClient client(Deployment deployment) {
         return clients.computeIfAbsent(deployment.name(), name -> {
+            // the first-byte and stream-idle timeouts are the calls' own (Reactor's timeout operators: exact per phase)
             HttpClient http = HttpClient.create(connections)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) deployment.connectTimeout().toMillis())
-                    .responseTimeout(deployment.readTimeout());
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) deployment.timeouts().connect().toMillis());
             return WebClient.builder().clientConnector(new ReactorClientHttpConnector(http)).exchangeStrategies(strategies).build();
         });
     }

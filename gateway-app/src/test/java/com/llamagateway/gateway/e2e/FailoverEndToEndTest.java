@@ -50,6 +50,7 @@ class FailoverEndToEndTest {
     private static final String POOL_MODEL = "pool-model";
     private static final String UNREACHABLE_MODEL = "unreachable-model";
     private static final String SOLO_MODEL = "solo-model";
+    private static final String SLOW_MODEL = "slow-model";
     private static final ManualClock quotaClock = new ManualClock();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -57,11 +58,12 @@ class FailoverEndToEndTest {
     private static ConfigurableApplicationContext gateway;
     private static String baseUrl;
     private static OpenAIClient client;
+    private static String teamKey;
 
     @BeforeAll
     static void start() throws Exception {
         LlamaSimulator.Builder builder = LlamaSimulator.builder();
-        for (String name : List.of("east", "west", "backup", "solo")) {
+        for (String name : List.of("east", "west", "backup", "solo", "slow")) {
             builder.deployment(SimulatedDeployment.serverless(name, "backend-" + name, KEY));
         }
         simulator = builder.start(0);
@@ -77,16 +79,18 @@ class FailoverEndToEndTest {
         p.put("gateway.data-dir", "target/test-data");
         p.put("gateway.simulator.enabled", "false");
         p.put("gateway.resilience.breaker.ejection", "1s");
-        p.put("gateway.deployments.east.read-timeout", "1s"); // its time to the first byte
+        p.put("gateway.deployments.east.first-byte-timeout", "1s");
         deployment(p, "east", simulator.baseUrl("east"), POOL_MODEL);
         deployment(p, "west", simulator.baseUrl("west"), POOL_MODEL);
         deployment(p, "nowhere", "http://127.0.0.1:" + closedPort, UNREACHABLE_MODEL);
         deployment(p, "backup", simulator.baseUrl("backup"), UNREACHABLE_MODEL);
         deployment(p, "solo", simulator.baseUrl("solo"), SOLO_MODEL);
+        deployment(p, "slow", simulator.baseUrl("slow"), SLOW_MODEL);
+        p.put("gateway.deployments.slow.stream-idle-timeout", "500ms");
         // the buckets' clock held still: what a bucket holds changes only by what requests take and give back
         gateway = Replicas.start(p, context -> context.getBeanFactory().registerSingleton("quotaClock", quotaClock));
         baseUrl = "http://127.0.0.1:" + gateway.getEnvironment().getProperty("local.server.port");
-        String teamKey = TestTeams.newKey(gateway.getBean(TeamService.class));
+        teamKey = TestTeams.newKey(gateway.getBean(TeamService.class));
         client = OpenAIOkHttpClient.builder().baseUrl(baseUrl + "/v1").apiKey(teamKey).maxRetries(0).build();
     }
 
@@ -296,6 +300,69 @@ class FailoverEndToEndTest {
                     assertThat(e.getMessage()).contains("asked the gateway to wait");
                 });
         assertThat(calls("solo")).isEqualTo(3);
+    }
+
+    @Test
+    void aStreamDroppedBeforeItsFirstEventIsServedWholeByTheNext() {
+        simulator.deployment("east").faults().dropNextStreamAfter(0, 1); // 200 and event-stream headers, then the connection drops
+        StringBuilder text = new StringBuilder();
+        List<String> finishReasons = new java.util.ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chat(POOL_MODEL))) {
+            stream.stream().forEach(chunk -> chunk.choices().forEach(c -> {
+                c.delta().content().ifPresent(text::append);
+                c.finishReason().ifPresent(reason -> finishReasons.add(reason.asString()));
+            }));
+        }
+        assertThat(text.toString()).isEqualTo("The llama is"); // max_tokens 3: the reply's first three tokens, whole
+        assertThat(finishReasons).containsExactly("length");
+        assertThat(calls("east")).isEqualTo(1);
+        assertThat(calls("west")).isEqualTo(1);
+    }
+
+    @Test
+    void aStreamDroppedAfterItsThirdEventEndsWithAnErrorEventAndIsNotSentTwice() throws Exception {
+        simulator.deployment("east").faults().dropNextStreamAfter(3, 1);
+        String body = "{\"model\":\"" + POOL_MODEL + "\",\"stream\":true,\"max_tokens\":20,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(baseUrl + "/v1/chat/completions")).header("Authorization", "Bearer " + teamKey)
+                .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<String> events = java.util.Arrays.stream(response.body().split("\n\n")).map(String::trim).filter(e -> !e.isEmpty()).toList();
+        assertThat(events).hasSize(4);
+        assertThat(events.subList(0, 3)).allSatisfy(e -> assertThat(e).startsWith("data: {").contains("\"choices\""));
+        JsonNode error = JSON.readTree(events.get(3).substring("data: ".length()));
+        assertThat(error.path("error").path("code").asString()).isEqualTo("upstream_error");
+        assertThat(response.body()).doesNotContain("[DONE]");
+        assertThat(calls("east")).isEqualTo(1);
+        assertThat(calls("west")).as("nothing sent twice").isZero();
+    }
+
+    @Test
+    void aStreamWhoseDeploymentNeverAnswersIsFailedOverOnceItsFirstByteTimeoutIsUp() {
+        simulator.deployment("east").faults().hangNext(1);
+        long started = System.nanoTime();
+        StringBuilder text = new StringBuilder();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chat(POOL_MODEL))) {
+            stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+        }
+        long tookMillis = (System.nanoTime() - started) / 1_000_000;
+        assertThat(text.toString()).isEqualTo("The llama is");
+        assertThat(tookMillis).as("east's first-byte timeout is 1 s").isGreaterThanOrEqualTo(1_000);
+        assertThat(calls("west")).isEqualTo(1);
+    }
+
+    @Test
+    void aStreamSilentPastItsIdleTimeoutAfterItsFirstEventEndsWithATimeoutEvent() {
+        simulator.deployment("slow").behaviour(com.llamagateway.simulator.Behaviour.instant().withTokenDelay(Duration.ofSeconds(3)));
+        List<String> contents = new java.util.ArrayList<>();
+        assertThatThrownBy(() -> {
+            try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(chat(SLOW_MODEL))) {
+                stream.stream().forEach(chunk -> chunk.choices().forEach(c -> contents.add(c.delta().content().orElse(""))));
+            }
+        }).hasMessageContaining("did not answer in time");
+        assertThat(contents).as("the first event arrived; the next did not within 500 ms").containsExactly("");
+        assertThat(calls("slow")).isEqualTo(1);
     }
 
     /** What is left of a deployment's requests per minute, from the admin API. */

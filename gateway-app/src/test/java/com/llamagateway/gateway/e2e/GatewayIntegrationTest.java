@@ -16,7 +16,7 @@ import java.time.Duration;
  * over real HTTP. All subclasses share one application context.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"gateway.upstream.read-timeout=3s", "gateway.request.max-body-size=256KB",
+        properties = {"gateway.resilience.first-byte-timeout=3s", "gateway.resilience.stream-idle-timeout=3s", "gateway.request.max-body-size=256KB",
                 "spring.r2dbc.url=r2dbc:h2:mem:///gateway-it?options=DB_CLOSE_DELAY=-1",
                 "spring.flyway.url=jdbc:h2:mem:gateway-it;DB_CLOSE_DELAY=-1",
                 "gateway.admin.token=" + GatewayIntegrationTest.ADMIN_TOKEN,
