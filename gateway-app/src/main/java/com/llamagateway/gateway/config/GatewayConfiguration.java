@@ -18,6 +18,8 @@ import com.llamagateway.gateway.quota.Admission;
 import com.llamagateway.gateway.quota.QuotaStore;
 import com.llamagateway.gateway.resilience.CoolDowns;
 import com.llamagateway.gateway.resilience.DeploymentBreakers;
+import com.llamagateway.gateway.resilience.DeploymentBulkheads;
+import com.llamagateway.gateway.resilience.DeploymentsHealth;
 import com.llamagateway.gateway.resilience.Failover;
 import com.llamagateway.gateway.routing.DeploymentCatalog;
 import com.llamagateway.gateway.routing.ModelRouter;
@@ -120,15 +122,31 @@ public class GatewayConfiguration {
     @Bean
     CompletionPipeline completionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
                                           UsageCompletion usage, SafetyPolicy safety, Json json, GatewayProperties properties,
-                                          DeploymentBreakers breakers, QuotaStore quotaStore, MeterRegistry registry) {
+                                          DeploymentBreakers breakers, DeploymentBulkheads bulkheads, QuotaStore quotaStore,
+                                          MeterRegistry registry) {
         return new CompletionPipeline(router, admission, backends, upstream, usage, safety, json,
                 new Failover(properties.resilience(), registry), breakers,
-                new CoolDowns(quotaStore, properties.resilience().coolDown(), registry));
+                new CoolDowns(quotaStore, properties.resilience().coolDown(), registry), bulkheads);
     }
 
     @Bean
-    DeploymentBreakers deploymentBreakers(GatewayProperties properties, MeterRegistry registry) {
-        return new DeploymentBreakers(properties.resilience().breaker(), registry);
+    DeploymentBulkheads deploymentBulkheads(DeploymentCatalog catalog, MeterRegistry registry) {
+        DeploymentBulkheads bulkheads = new DeploymentBulkheads(registry);
+        catalog.deployments().forEach(bulkheads::of);
+        return bulkheads;
+    }
+
+    /** The health component {@code deployments}, shown with its details at {@code /actuator/health/resilience}. */
+    @Bean
+    DeploymentsHealth deploymentsHealthIndicator(DeploymentCatalog catalog, DeploymentBreakers breakers, DeploymentBulkheads bulkheads) {
+        return new DeploymentsHealth(catalog, breakers, bulkheads);
+    }
+
+    @Bean
+    DeploymentBreakers deploymentBreakers(GatewayProperties properties, DeploymentCatalog catalog, MeterRegistry registry) {
+        DeploymentBreakers breakers = new DeploymentBreakers(properties.resilience().breaker(), registry);
+        catalog.deployments().forEach(breakers::of); // every deployment's meters from the start
+        return breakers;
     }
 
     @Bean

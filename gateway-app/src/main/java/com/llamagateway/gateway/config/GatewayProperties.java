@@ -54,14 +54,15 @@ public record GatewayProperties(
      * @param firstByteTimeout  overrides {@code gateway.resilience.first-byte-timeout}
      * @param streamIdleTimeout overrides {@code gateway.resilience.stream-idle-timeout}
      * @param readTimeout    deprecated: first-byte and stream-idle timeout in one, where those are not set
+     * @param maxConcurrent  overrides {@code gateway.resilience.bulkhead.max-concurrent}
      * @param limits         the deployment's capacity; unset units take {@code gateway.quota.deployment-default}
      * @param priority       its pool's members are tried by priority, lower first (default 0)
      * @param weight         among the members of one priority, how often it is tried first, 1 to 1000 (default 1)
      */
     public record Deployment(DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
                              String deploymentName, String apiVersion, Duration connectTimeout, Duration firstByteTimeout,
-                             Duration streamIdleTimeout, Duration readTimeout, QuotaProperties.Limits limits, Integer priority,
-                             Integer weight) {
+                             Duration streamIdleTimeout, Duration readTimeout, Integer maxConcurrent, QuotaProperties.Limits limits,
+                             Integer priority, Integer weight) {
     }
 
     /**

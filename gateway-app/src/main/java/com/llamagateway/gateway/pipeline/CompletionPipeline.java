@@ -16,6 +16,7 @@ import com.llamagateway.gateway.quota.Admission;
 import com.llamagateway.gateway.quota.Reservation;
 import com.llamagateway.gateway.resilience.CoolDowns;
 import com.llamagateway.gateway.resilience.DeploymentBreakers;
+import com.llamagateway.gateway.resilience.DeploymentBulkheads;
 import com.llamagateway.gateway.resilience.Failover;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.routing.ModelRouter;
@@ -67,13 +68,15 @@ public final class CompletionPipeline {
     private final Failover failover;
     private final DeploymentBreakers breakers;
     private final CoolDowns coolDowns;
+    private final DeploymentBulkheads bulkheads;
 
     public CompletionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
                               UsageCompletion usage, SafetyPolicy safety, Json json, Failover failover, DeploymentBreakers breakers,
-                              CoolDowns coolDowns) {
+                              CoolDowns coolDowns, DeploymentBulkheads bulkheads) {
         this.failover = failover;
         this.breakers = breakers;
         this.coolDowns = coolDowns;
+        this.bulkheads = bulkheads;
         this.router = router;
         this.admission = admission;
         this.backends = backends;
@@ -145,7 +148,8 @@ public final class CompletionPipeline {
         exchange.attempts().started(exchange.deployment());
         BackendRequest outbound = exchange.backend().encodeRequest(exchange.request(), exchange.request().model(),
                 exchange.deployment().apiVersion());                                                                    // encode for backend
-        Mono<Answer> answer = exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound);
+        Mono<Answer> answer = (exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound))
+                .doOnNext(served -> failover.served(exchange.inbound().requestId(), exchange.attempts()));
         return answer.onErrorResume(Failover::retryable, error -> coolDowns.after(exchange.inbound().requestId(), exchange.deployment(), error)
                 .then(Mono.defer(() -> {
                     Failover.Next next = failover.next(exchange.inbound().requestId(), exchange.attempts(), error, exchange.route().candidates());
@@ -162,9 +166,12 @@ public final class CompletionPipeline {
                 })));
     }
 
-    /** Admission on those of {@code candidates} that are not ejected (all of them when every one is). */
+    /**
+     * Admission on those of {@code candidates} that are not ejected and have room for one more request in flight
+     * (all of them when none is left).
+     */
     private Mono<Admission.Admitted> admit(Inbound inbound, ModelRouter.Route route, CanonicalRequest request, List<Deployment> candidates) {
-        return admission.admit(inbound.team().teamId(), route.model(), breakers.offer(candidates), request);
+        return admission.admit(inbound.team().teamId(), route.model(), bulkheads.offer(breakers.offer(candidates)), request);
     }
 
     private Exchange exchange(Inbound inbound, Routed routed, Admission.Admitted admitted) {
@@ -188,7 +195,8 @@ public final class CompletionPipeline {
     private Mono<Answer> complete(Exchange exchange, BackendRequest outbound) {
         CanonicalRequest request = exchange.request();
         Reservation reservation = exchange.reservation();
-        return breakers.recorded(exchange.deployment(), upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())) // call upstream
+        Deployment deployment = exchange.deployment();
+        return bulkheads.held(deployment, breakers.recorded(deployment, upstream.call(deployment, outbound, exchange.inbound().requestId()))) // call upstream
                 .map(body -> exchange.backend().decodeResponse(request, body))
                 .map(response -> usage.complete(request, response, exchange.promptTokens()))                                                    // complete usage
                 .flatMap(response -> reservation.settle(response.usage()).thenReturn(response))                         // settle
@@ -207,7 +215,7 @@ public final class CompletionPipeline {
                 : upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())
                         .map(body -> usage.complete(request, exchange.backend().decodeResponse(request, body), exchange.promptTokens()))
                         .map(response -> Flux.fromIterable(SyntheticStream.of(response)));
-        return breakers.recorded(exchange.deployment(), upstreamChunks)                                                // its answer's headers
+        return bulkheads.heldUntilEnd(exchange.deployment(), breakers.recorded(exchange.deployment(), upstreamChunks))  // to its first event
                 .onErrorResume(error -> exchange.reservation().refund().then(Mono.error(error)))
                 .map(chunks -> new Answer.Stream(events(exchange, chunks), exchange.headers(List.of())));
     }

@@ -30,6 +30,7 @@ public final class ErrorCode {
     public static final String MODEL_NOT_ALLOWED = "model_not_allowed";
     public static final String TEAM_QUOTA_EXCEEDED = "team_quota_exceeded";
     public static final String DEPLOYMENT_CAPACITY_EXCEEDED = "deployment_capacity_exceeded";
+    public static final String DEPLOYMENT_BUSY = "deployment_busy";
     public static final String REQUEST_EXCEEDS_QUOTA = "request_exceeds_quota";
     public static final String QUOTA_UNAVAILABLE = "quota_unavailable";
     public static final String CONTENT_FILTER = "content_filter";

@@ -1,5 +1,6 @@
 package com.llamagateway.gateway.resilience;
 
+import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.quota.QuotaStore;
 import com.llamagateway.gateway.quota.Scope;
@@ -32,11 +33,11 @@ public final class CoolDowns {
 
     /**
      * The wait a deployment's failure asked for in ms: {@code retry-after-ms}, else {@code retry-after} in seconds;
-     * -1 when it asked for none (a failure other than 429/503, or without either header).
+     * -1 when it asked for none (a failure other than its 429/503, or without either header).
      */
     public static long askedMillis(Throwable error) {
-        if (!(error instanceof GatewayError e) || e.status().value() != 429 && e.status().value() != 503) {
-            return -1;
+        if (!(error instanceof GatewayError e) || !e.code().equals(ErrorCode.UPSTREAM_RATE_LIMITED) && !e.code().equals(ErrorCode.UPSTREAM_UNAVAILABLE)) {
+            return -1; // only what a deployment said: not the gateway's own 503s (a full bulkhead)
         }
         String millis = e.headers().get("retry-after-ms");
         String seconds = e.headers().get("Retry-After");

@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * When a failed attempt goes to the next deployment of the pool: only for failures that say nothing about the
  * request itself — the deployment could not be reached, timed out, is rate limited (429), unavailable (503) or failed
- * (502) — and only before anything of the answer has reached the client. Never for 400/401/403/404/413/422: another
+ * (502), or has as many requests in flight as its bulkhead allows — and only before anything of the answer has
+ * reached the client. Never for 400/401/403/404/413/422: another
  * deployment of the same model would refuse the same request. Bounded by {@code max-attempts} and the deadline.
  */
 public final class Failover {
@@ -60,7 +61,7 @@ public final class Failover {
             return false;
         }
         return switch (e.code()) {
-            case ErrorCode.UPSTREAM_RATE_LIMITED, ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.UPSTREAM_TIMEOUT -> true;
+            case ErrorCode.UPSTREAM_RATE_LIMITED, ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.UPSTREAM_TIMEOUT, ErrorCode.DEPLOYMENT_BUSY -> true;
             case ErrorCode.UPSTREAM_ERROR -> e.status().value() == 502;
             default -> false;
         };
@@ -103,6 +104,13 @@ public final class Failover {
         log.info("Request {}: attempt {} on deployment {} failed ({} {}){}", requestId, attempts.count(), failed.name(),
                 failure.status().value(), failure.code(), then);
         return next;
+    }
+
+    /** Logs the attempt that served a request after others failed (a first attempt that serves is not logged). */
+    public void served(String requestId, Attempts attempts) {
+        if (attempts.count() > 1) {
+            log.info("Request {}: attempt {} on deployment {} served it", requestId, attempts.count(), attempts.tried.get(attempts.tried.size() - 1).name());
+        }
     }
 
     /**

@@ -16,10 +16,11 @@ import java.time.Duration;
  * @param streamIdleTimeout each deployment's default: the longest gap between two events of a stream
  * @param breaker     outlier ejection of deployments
  * @param coolDown    how a deployment's Retry-After is honoured
+ * @param bulkhead    how many requests a deployment has in flight at most
  */
 public record ResilienceProperties(@DefaultValue("3") int maxAttempts, @DefaultValue("300s") Duration deadline,
                                    @DefaultValue("120s") Duration firstByteTimeout, @DefaultValue("30s") Duration streamIdleTimeout,
-                                   @DefaultValue Breaker breaker, @DefaultValue CoolDown coolDown) {
+                                   @DefaultValue Breaker breaker, @DefaultValue CoolDown coolDown, @DefaultValue Bulkhead bulkhead) {
 
     public ResilienceProperties {
         if (maxAttempts < 1) {
@@ -55,6 +56,20 @@ public record ResilienceProperties(@DefaultValue("3") int maxAttempts, @DefaultV
         public CoolDown {
             if (max.isNegative() || retryWithin.isNegative()) {
                 throw new IllegalArgumentException("gateway.resilience.cool-down.max and retry-within must not be negative");
+            }
+        }
+    }
+
+    /**
+     * @param maxConcurrent each deployment's default ({@code gateway.deployments.<name>.max-concurrent}): requests in
+     *                      flight on it at most, a stream counted until it ends; one more goes to another member of
+     *                      the pool (or gets 503 {@code deployment_busy}) instead of queueing for a connection
+     */
+    public record Bulkhead(@DefaultValue("1000") int maxConcurrent) {
+
+        public Bulkhead {
+            if (maxConcurrent < 1) {
+                throw new IllegalArgumentException("gateway.resilience.bulkhead.max-concurrent must be at least 1, not " + maxConcurrent);
             }
         }
     }

@@ -11,11 +11,13 @@ import java.time.Duration;
  * @param url            base URL the dialect's paths are appended to (for {@code score}: the scoring URI)
  * @param deploymentName managed compute: the {@code azureml-model-deployment} to target, or null
  * @param timeouts       how long the gateway waits for it
+ * @param maxConcurrent  requests (streams until they end) the gateway has in flight on it at most
  * @param capacity       the configured capacity (the admin API may change it at runtime, see the quota package)
  * @param preference     where it stands in its model's pool
  */
 public record Deployment(String name, DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
-                         String deploymentName, String apiVersion, Timeouts timeouts, Capacity capacity, Preference preference) {
+                         String deploymentName, String apiVersion, Timeouts timeouts, int maxConcurrent, Capacity capacity,
+                         Preference preference) {
 
     /**
      * A deployment of the default preference (priority 0, weight 1) whose first byte and stream gaps share one
@@ -24,8 +26,11 @@ public record Deployment(String name, DeploymentKind kind, URI url, String apiKe
     public Deployment(String name, DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
                       String deploymentName, String apiVersion, Duration connectTimeout, Duration readTimeout, Capacity capacity) {
         this(name, kind, url, apiKey, model, dialect, deploymentName, apiVersion, new Timeouts(connectTimeout, readTimeout, readTimeout),
-                capacity, Preference.DEFAULT);
+                DEFAULT_MAX_CONCURRENT, capacity, Preference.DEFAULT);
     }
+
+    /** {@code gateway.resilience.bulkhead.max-concurrent}'s default: the connection pool's connections per deployment. */
+    public static final int DEFAULT_MAX_CONCURRENT = 1000;
 
     /**
      * @param connect    TCP connect

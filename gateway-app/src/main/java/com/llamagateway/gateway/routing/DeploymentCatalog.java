@@ -75,7 +75,7 @@ public final class DeploymentCatalog {
             URI url = dialect == DialectName.SCORE ? scoringUri(d.url()) : withoutTrailingSlash(d.url());
             deployments.add(new Deployment(name, kind, url, d.apiKey(), d.model(), dialect, d.deploymentName(),
                     d.apiVersion() != null ? d.apiVersion() : properties.upstream().apiVersion(),
-                    timeouts(prefix, d, properties),
+                    timeouts(prefix, d, properties), maxConcurrent(prefix, d, properties),
                     capacity(d.limits(), properties.quota().deploymentDefault()), preference(prefix, d)));
         });
         return new DeploymentCatalog(deployments);
@@ -100,6 +100,16 @@ public final class DeploymentCatalog {
             }
         }
         return new Deployment.Timeouts(connect, firstByte, streamIdle);
+    }
+
+    private static int maxConcurrent(String prefix, GatewayProperties.Deployment d, GatewayProperties properties) {
+        if (d.maxConcurrent() == null) {
+            return properties.resilience().bulkhead().maxConcurrent();
+        }
+        if (d.maxConcurrent() < 1) {
+            throw new IllegalStateException(prefix + "max-concurrent must be at least 1, not " + d.maxConcurrent());
+        }
+        return d.maxConcurrent();
     }
 
     private static Deployment.Preference preference(String prefix, GatewayProperties.Deployment d) {

@@ -80,6 +80,7 @@ class FailoverEndToEndTest {
         p.put("gateway.simulator.enabled", "false");
         p.put("gateway.resilience.breaker.ejection", "1s");
         p.put("gateway.deployments.east.first-byte-timeout", "1s");
+        p.put("gateway.deployments.east.max-concurrent", "2");
         deployment(p, "east", simulator.baseUrl("east"), POOL_MODEL);
         deployment(p, "west", simulator.baseUrl("west"), POOL_MODEL);
         deployment(p, "nowhere", "http://127.0.0.1:" + closedPort, UNREACHABLE_MODEL);
@@ -363,6 +364,55 @@ class FailoverEndToEndTest {
         }).hasMessageContaining("did not answer in time");
         assertThat(contents).as("the first event arrived; the next did not within 500 ms").containsExactly("");
         assertThat(calls("slow")).isEqualTo(1);
+    }
+
+    @Test
+    void aDeploymentWithAsManyStreamsInFlightAsItsBulkheadAllowsIsPassedOverUntilTheyEnd() throws Exception {
+        simulator.deployment("east").behaviour(com.llamagateway.simulator.Behaviour.instant().withTokenDelay(Duration.ofMillis(400)));
+        MeterRegistry meters = gateway.getBean(MeterRegistry.class);
+        java.util.function.DoubleSupplier eastInFlight = () -> meters.get("gateway.deployment.in-flight").tag("deployment", "east").gauge().value();
+        String body = "{\"model\":\"" + POOL_MODEL + "\",\"stream\":true,\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> streams = new java.util.ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            streams.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + teamKey).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()));
+        }
+        long waitUntil = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (eastInFlight.getAsDouble() < 2 && System.nanoTime() < waitUntil) {
+            Thread.sleep(10);
+        }
+        assertThat(eastInFlight.getAsDouble()).as("two streams held on east").isEqualTo(2.0);
+
+        HttpResponseFor<ChatCompletion> third = client.chat().completions().withRawResponse().create(chat(POOL_MODEL));
+        assertThat(third.headers().values("x-gateway-deployment")).as("east is full: west").containsExactly("west");
+        for (var stream : streams) {
+            java.net.http.HttpResponse<String> done = stream.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(done.headers().firstValue("x-gateway-deployment")).hasValue("east");
+            assertThat(done.body()).contains("[DONE]");
+        }
+        assertThat(eastInFlight.getAsDouble()).as("released when the streams ended").isZero();
+        assertThat(calls("east")).isEqualTo(2);
+        simulator.deployment("east").behaviour(com.llamagateway.simulator.Behaviour.instant()); // (slow, a non-streamed answer would take past its 1 s first byte)
+        assertThat(client.chat().completions().withRawResponse().create(chat(POOL_MODEL)).headers().values("x-gateway-deployment"))
+                .as("east again").containsExactly("east");
+    }
+
+    @Test
+    void healthShowsEachDeploymentsBreakerAndStaysUpWhenOneIsEjected() {
+        gateway.getBean(DeploymentBreakers.class).of(gateway.getBean(DeploymentCatalog.class).deployment("east")).transitionToOpenState();
+        WebTestClient http = WebTestClient.bindToServer().baseUrl(baseUrl).responseTimeout(Duration.ofSeconds(20)).build();
+        http.get().uri("/actuator/health/resilience").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.status").isEqualTo("UP")
+                .jsonPath("$.components.deployments.details.east.breaker").isEqualTo("open")
+                .jsonPath("$.components.deployments.details.east.maxConcurrent").isEqualTo(2)
+                .jsonPath("$.components.deployments.details.west.breaker").isEqualTo("closed")
+                .jsonPath("$.components.deployments.details.west.inFlight").isEqualTo(0)
+                .jsonPath("$.components.deployments.details.ejected").isEqualTo(1);
+        http.get().uri("/actuator/health").exchange().expectStatus().isOk().expectBody()
+                .jsonPath("$.status").isEqualTo("UP")
+                .jsonPath("$.components").doesNotExist(); // details only on the resilience group
     }
 
     /** What is left of a deployment's requests per minute, from the admin API. */

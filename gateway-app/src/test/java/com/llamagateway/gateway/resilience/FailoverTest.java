@@ -21,7 +21,8 @@ class FailoverTest {
     private static final ResilienceProperties.CoolDown COOL_DOWN = new ResilienceProperties.CoolDown(Duration.ofMinutes(5), Duration.ofSeconds(10));
 
     private static Failover failover(int maxAttempts, Duration deadline) {
-        return new Failover(new ResilienceProperties(maxAttempts, deadline, Duration.ofSeconds(120), Duration.ofSeconds(30), BREAKER, COOL_DOWN), new SimpleMeterRegistry());
+        return new Failover(new ResilienceProperties(maxAttempts, deadline, Duration.ofSeconds(120), Duration.ofSeconds(30), BREAKER, COOL_DOWN,
+                new ResilienceProperties.Bulkhead(1000)), new SimpleMeterRegistry());
     }
 
     private static Deployment deployment(String name) {

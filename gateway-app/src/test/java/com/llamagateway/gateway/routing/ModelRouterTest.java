@@ -15,7 +15,8 @@ class ModelRouterTest {
 
     private static Deployment member(String name, int priority, Integer weight) {
         return new Deployment(name, DeploymentKind.SERVERLESS, URI.create("http://" + name), "k", "m", DialectName.V1, null, "v",
-                new Deployment.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)), new Deployment.Capacity(400_000, 1_000),
+                new Deployment.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)), Deployment.DEFAULT_MAX_CONCURRENT,
+                new Deployment.Capacity(400_000, 1_000),
                 new Deployment.Preference(priority, weight));
     }
 
