@@ -84,6 +84,10 @@ final class ControlApi {
             if (fault == null) {
                 return SimulatorHttp.azureError(400, "BadRequest", "type must be one of status, hang, delay, drop");
             }
+            if (fault instanceof Fault.Status status && body.has("share")) {
+                d.faults().failShare(status.status(), body.path("share").asDouble(), body.path("seed").asLong(1));
+                return ServerResponse.noContent().build();
+            }
             d.faults().add(fault, times);
             return ServerResponse.noContent().build();
         });

@@ -9,6 +9,10 @@ import java.util.Optional;
 public final class Faults {
 
     private final Deque<Fault> pending = new ArrayDeque<>();
+    /** A fault every request meets with a probability, once the queue is empty; null: none. */
+    private Fault shared;
+    private double share;
+    private java.util.Random random;
 
     public synchronized Faults add(Fault fault, int times) {
         for (int i = 0; i < times; i++) {
@@ -38,11 +42,27 @@ public final class Faults {
         return add(new Fault.DropMidStream(tokens), times);
     }
 
+    /**
+     * From now on (until {@link #clear}) each request fails with {@code status} with probability {@code share}, drawn
+     * from a random sequence of {@code seed} (the same seed, the same failures); queued faults come first.
+     */
+    public synchronized Faults failShare(int status, double share, long seed) {
+        this.shared = new Fault.Status(status, "Simulated failure with status " + status);
+        this.share = share;
+        this.random = new java.util.Random(seed);
+        return this;
+    }
+
     public synchronized void clear() {
         pending.clear();
+        shared = null;
     }
 
     synchronized Optional<Fault> next() {
-        return Optional.ofNullable(pending.pollFirst());
+        Fault queued = pending.pollFirst();
+        if (queued != null) {
+            return Optional.of(queued);
+        }
+        return shared != null && random.nextDouble() < share ? Optional.of(shared) : Optional.empty();
     }
 }
