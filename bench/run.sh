@@ -52,7 +52,7 @@ load() { # url auth connections duration
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {rps=$2} /Non-2xx|Socket errors/ {err=err $0}
     END {printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (err=="" ? "0" : "ERR")}' "$WORK/wrk.txt"
-  grep -E "Non-2xx|Socket errors" "$WORK/wrk.txt" >> "$WORK/errors.txt" || true
+  grep -E "Non-2xx|Socket errors" "$WORK/wrk.txt" | sed "s|^|$1, $3 connections, $4: |" >> "$WORK/errors.txt" || true
 }
 
 echo "warming up"
