@@ -415,6 +415,35 @@ class FailoverEndToEndTest {
                 .jsonPath("$.components").doesNotExist(); // details only on the resilience group
     }
 
+    @Test
+    void theAzureClientIsFailedOverToo() {
+        com.azure.core.http.HttpHeaders headers = new com.azure.core.http.HttpHeaders()
+                .set(com.azure.core.http.HttpHeaderName.fromString("api-key"), teamKey);
+        com.azure.ai.inference.ChatCompletionsClient azure = new com.azure.ai.inference.ChatCompletionsClientBuilder().endpoint(baseUrl)
+                .httpClient(new com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder().build())
+                .addPolicy(new com.azure.core.http.policy.AddHeadersPolicy(headers))
+                .retryOptions(new com.azure.core.http.policy.RetryOptions(new com.azure.core.http.policy.FixedDelayOptions(0, Duration.ofMillis(1))))
+                .buildClient();
+        List<com.azure.ai.inference.models.ChatRequestMessage> messages = List.of(new com.azure.ai.inference.models.ChatRequestUserMessage("Tell me about llamas."));
+
+        simulator.deployment("east").faults().failNext(503, 1);
+        com.azure.ai.inference.models.ChatCompletions completions = azure.complete(
+                new com.azure.ai.inference.models.ChatCompletionsOptions(messages).setModel(POOL_MODEL).setMaxTokens(3));
+        assertThat(completions.getChoice().getMessage().getContent()).isEqualTo("The llama is");
+
+        simulator.deployment("east").faults().dropNextStreamAfter(0, 1);
+        StringBuilder streamed = new StringBuilder();
+        azure.completeStream(new com.azure.ai.inference.models.ChatCompletionsOptions(messages).setModel(POOL_MODEL).setMaxTokens(3))
+                .forEach(update -> update.getChoices().forEach(c -> {
+                    if (c.getDelta() != null && c.getDelta().getContent() != null) {
+                        streamed.append(c.getDelta().getContent());
+                    }
+                }));
+        assertThat(streamed.toString()).isEqualTo("The llama is");
+        assertThat(calls("east")).isEqualTo(2);
+        assertThat(calls("west")).isEqualTo(2);
+    }
+
     /** What is left of a deployment's requests per minute, from the admin API. */
     private static long requestsLeft(String deployment) {
         byte[] body = WebTestClient.bindToServer().baseUrl(baseUrl).responseTimeout(Duration.ofSeconds(20)).build().get()
