@@ -13,16 +13,10 @@ SIM_KEY=bench-sim-key
 ADMIN=bench-admin-token-$(date +%s)-0123456789
 COUNT=${BENCH_COUNT:-2000}
 CONCURRENCY=${BENCH_CONCURRENCY:-8}
+WARMUP=${BENCH_WARMUP:-6000}
 
-[ -f gateway-app/target/gateway-app.jar ] && ls llama-simulator/target/llama-simulator-*-exec.jar >/dev/null 2>&1 \
-  || ./mvnw -q -B -DskipTests package
-
-cleanup() { kill "${SIM_PID:-}" "${GW_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-SIMULATOR_API_KEY=$SIM_KEY taskset -c 0 java -jar llama-simulator/target/llama-simulator-*-exec.jar --port=$SIM_PORT > "$WORK/sim.log" 2>&1 &
-SIM_PID=$!
-until curl -sf -o /dev/null -X POST localhost:$SIM_PORT/_simulator/llama31-70b-serverless/reset; do sleep 0.2; done
+. bench/lib.sh
+start_simulator $SIM_PORT $SIM_KEY
 EAST_CONTROL=localhost:$SIM_PORT/_simulator/llama31-70b-serverless
 WEST_CONTROL=localhost:$SIM_PORT/_simulator/llama31-8b-serverless
 
@@ -106,7 +100,7 @@ section() { # title
 for breaker in default off; do
   if [ $breaker = default ]; then start_gateway; else start_gateway --gateway.resilience.breaker.failures=1000000; fi
   echo "gateway up (breaker $breaker); warming up"
-  east_heals; probe 6000 > /dev/null; east_fails; probe 2000 > /dev/null
+  east_heals; probe "$WARMUP" > /dev/null; east_fails; probe $((WARMUP / 3)) > /dev/null
   for r in 1 2; do
     for c in 1 $CONCURRENCY; do
       east_heals; round "healthy $r, c=$c" $c

@@ -13,14 +13,8 @@ ADMIN=bench-admin-token-$(date +%s)-0123456789
 DURATION=${BENCH_DURATION:-10s}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || { echo "needs wrk (Debian package wrk)"; exit 1; }
-[ -f gateway-app/target/gateway-app.jar ] && ls llama-simulator/target/llama-simulator-*-exec.jar >/dev/null 2>&1 \
-  || ./mvnw -q -B -DskipTests package
-
-cleanup() { kill "${SIM_PID:-}" "${GW_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-SIMULATOR_API_KEY=$SIM_KEY taskset -c 0 java -jar llama-simulator/target/llama-simulator-*-exec.jar --port=$SIM_PORT > "$WORK/sim.log" 2>&1 &
-SIM_PID=$!
+. bench/lib.sh
+start_simulator $SIM_PORT $SIM_KEY
 cat > "$WORK/gateway.yaml" <<YAML
 gateway:
   deployments:
