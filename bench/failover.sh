@@ -3,7 +3,7 @@
 # simulated; east then fails 50 % of its calls (503, seeded). Exactly N requests per round (FailoverProbe.java, C in
 # flight, C = 1 and 8): what the client sees, and the latency a failover adds. Once with the default breaker (east is ejected
 # whenever it fails 5 times in a row) and once with the breaker out of the way (every east failure is failed over).
-# Writes bench/results/<date>-failover.md. Pinning: simulator and probe on CPU 0, gateway on CPU 1. About 3 minutes.
+# Writes bench/results/<date>-failover.md. Pinning: simulator and probe on CPU 0, gateway on CPU 1. About 6 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=$(mktemp -d)

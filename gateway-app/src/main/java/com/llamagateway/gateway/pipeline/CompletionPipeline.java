@@ -151,19 +151,25 @@ public final class CompletionPipeline {
         Mono<Answer> answer = (exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound))
                 .doOnNext(served -> failover.served(exchange.inbound().requestId(), exchange.attempts()));
         return answer.onErrorResume(Failover::retryable, error -> coolDowns.after(exchange.inbound().requestId(), exchange.deployment(), error)
-                .then(Mono.defer(() -> {
-                    Failover.Next next = failover.next(exchange.inbound().requestId(), exchange.attempts(), error, exchange.route().candidates());
-                    if (next == null) {
-                        return Mono.error(Failover.outcome(exchange.attempts(), error));
-                    }
-                    Mono<Admission.Admitted> admitted = next.after() == null
-                            ? admit(exchange.inbound(), exchange.route(), exchange.request(), next.members())
-                            : Mono.delay(next.after()).then(admission.admitAfterWaiting(exchange.inbound().team().teamId(), exchange.route().model(),
-                                    next.members(), exchange.request()));
-                    return admitted
-                            .onErrorMap(refused -> Failover.outcome(exchange.attempts(), error)) // no room left: the deployment's failure says more
-                            .flatMap(again -> serve(exchange.on(again, backends.get(again.deployment().dialect()))));
-                })));
+                .then(Mono.defer(() -> failOver(exchange, error))));
+    }
+
+    /**
+     * After a failed attempt: the next one, admitted afresh on the members {@link Failover} names (after the wait it
+     * names, for a pool of one that asked for a short one) — or, when none follows, the failure the client gets.
+     */
+    private Mono<Answer> failOver(Exchange exchange, Throwable error) {
+        Failover.Next next = failover.next(exchange.inbound().requestId(), exchange.attempts(), error, exchange.route().candidates());
+        if (next == null) {
+            return Mono.error(Failover.outcome(exchange.attempts(), error));
+        }
+        Mono<Admission.Admitted> admitted = next.after() == null
+                ? admit(exchange.inbound(), exchange.route(), exchange.request(), next.members())
+                : Mono.delay(next.after()).then(admission.admitAfterWaiting(exchange.inbound().team().teamId(), exchange.route().model(),
+                        next.members(), exchange.request()));
+        return admitted
+                .onErrorMap(refused -> Failover.outcome(exchange.attempts(), error)) // no room left: the deployment's failure says more
+                .flatMap(again -> serve(exchange.on(again, backends.get(again.deployment().dialect()))));
     }
 
     /**
