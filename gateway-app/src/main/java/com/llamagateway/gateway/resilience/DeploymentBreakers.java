@@ -33,6 +33,11 @@ public final class DeploymentBreakers {
 
     private final CircuitBreakerConfig config;
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+    /** deployment → when its ejection ends (System.nanoTime()), while it is ejected */
+    private final Map<String, Long> ejectionEnds = new ConcurrentHashMap<>();
+    /** deployment → ejections in a row (each after a failed probe lasts twice the last) */
+    private final Map<String, Integer> ejectionsInARow = new ConcurrentHashMap<>();
+    private final ResilienceProperties.Breaker properties;
     private final MeterRegistry registry;
 
     /**
@@ -41,6 +46,7 @@ public final class DeploymentBreakers {
      */
     public DeploymentBreakers(ResilienceProperties.Breaker properties, MeterRegistry registry) {
         this.registry = registry;
+        this.properties = properties;
         this.config = CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(properties.failures())
@@ -60,8 +66,17 @@ public final class DeploymentBreakers {
                     .description("0 closed, 1 half open (probing), 2 open (ejected)").register(registry);
             Counter ejections = Counter.builder("gateway.deployment.ejections").tag("deployment", name).register(registry);
             breaker.getEventPublisher().onStateTransition(event -> {
-                if (event.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                CircuitBreaker.State to = event.getStateTransition().getToState();
+                if (to == CircuitBreaker.State.OPEN) {
                     ejections.increment();
+                    int inARow = ejectionsInARow.merge(name, 1, (before, one) ->
+                            event.getStateTransition().getFromState() == CircuitBreaker.State.HALF_OPEN ? before + 1 : 1);
+                    ejectionEnds.put(name, System.nanoTime() + ejection(inARow).toNanos());
+                } else {
+                    ejectionEnds.remove(name);
+                    if (to == CircuitBreaker.State.CLOSED) {
+                        ejectionsInARow.remove(name);
+                    }
                 }
             });
             breaker.getEventPublisher().onStateTransition(event -> log.info("Deployment {}: {}", name,
@@ -75,6 +90,15 @@ public final class DeploymentBreakers {
         });
     }
 
+    /** How long the {@code n}th ejection in a row lasts: what the breaker's exponential wait in the open state gives. */
+    private java.time.Duration ejection(int n) {
+        java.time.Duration length = properties.ejection();
+        for (int i = 1; i < n && length.compareTo(properties.maxEjection()) < 0; i++) {
+            length = length.multipliedBy(2);
+        }
+        return length.compareTo(properties.maxEjection()) > 0 ? properties.maxEjection() : length;
+    }
+
     private static double stateValue(CircuitBreaker breaker) {
         return switch (breaker.getState()) {
             case CLOSED, DISABLED, METRICS_ONLY -> 0;
@@ -83,7 +107,10 @@ public final class DeploymentBreakers {
         };
     }
 
-    /** The members admission may pick: those not ejected, or every one when all of them are. */
+    /**
+     * The members admission may pick: those not ejected, or — when all of them are — every one, the one whose
+     * ejection ends first first.
+     */
     public List<Deployment> offer(List<Deployment> candidates) {
         List<Deployment> offered = new ArrayList<>(candidates.size());
         for (Deployment d : candidates) {
@@ -92,7 +119,12 @@ public final class DeploymentBreakers {
                 offered.add(d);
             }
         }
-        return offered.isEmpty() ? candidates : offered;
+        if (!offered.isEmpty()) {
+            return offered;
+        }
+        List<Deployment> soonestFirst = new ArrayList<>(candidates);
+        soonestFirst.sort(java.util.Comparator.comparingLong(d -> ejectionEnds.getOrDefault(d.name(), Long.MIN_VALUE) - System.nanoTime()));
+        return soonestFirst;
     }
 
     /**

@@ -132,4 +132,21 @@ class FailoverTest {
         assertThat(CoolDowns.askedMillis(error(502, "upstream_error", Map.of("Retry-After", "30")))).isEqualTo(-1);
         assertThat(CoolDowns.askedMillis(new IllegalStateException())).isEqualTo(-1);
     }
+
+    @Test
+    void whenEveryMemberIsEjectedTheOneWhoseEjectionEndsFirstIsOfferedFirst() {
+        DeploymentBreakers breakers = new DeploymentBreakers(BREAKER, new SimpleMeterRegistry());
+        Deployment east = deployment("east");
+        Deployment west = deployment("west");
+        Deployment north = deployment("north");
+        breakers.of(east).transitionToOpenState();          // ejected 30 s
+        breakers.of(east).transitionToHalfOpenState();
+        breakers.of(east).transitionToOpenState();          // its probe failed: 60 s
+        breakers.of(west).transitionToOpenState();          // 30 s, from now
+        assertThat(breakers.offer(List.of(east, west, north))).as("north is not ejected").containsExactly(north);
+        breakers.of(north).transitionToOpenState();         // 30 s, after west's
+        assertThat(breakers.offer(List.of(east, west, north))).extracting(Deployment::name).containsExactly("west", "north", "east");
+        breakers.of(east).transitionToHalfOpenState();
+        assertThat(breakers.offer(List.of(east, west, north))).as("east's ejection is over: its probe is due").containsExactly(east);
+    }
 }
