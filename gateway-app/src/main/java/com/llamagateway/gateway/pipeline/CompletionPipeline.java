@@ -27,6 +27,7 @@ import com.llamagateway.gateway.safety.SafetyPolicy;
 import com.llamagateway.gateway.safety.Screening;
 import com.llamagateway.gateway.safety.StreamHoldBack;
 import com.llamagateway.gateway.tokens.UsageCompletion;
+import com.llamagateway.gateway.upstream.FirstEvent;
 import com.llamagateway.gateway.upstream.UpstreamClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -202,7 +203,7 @@ public final class CompletionPipeline {
         CanonicalRequest request = exchange.request();
         Reservation reservation = exchange.reservation();
         Deployment deployment = exchange.deployment();
-        return bulkheads.held(deployment, breakers.recorded(deployment, upstream.call(deployment, outbound, exchange.inbound().requestId()))) // call upstream
+        return breakers.recorded(deployment, bulkheads.held(deployment, upstream.call(deployment, outbound, exchange.inbound().requestId()))) // call upstream
                 .map(body -> exchange.backend().decodeResponse(request, body))
                 .map(response -> usage.complete(request, response, exchange.promptTokens()))                                                    // complete usage
                 .flatMap(response -> reservation.settle(response.usage()).thenReturn(response))                         // settle
@@ -215,13 +216,15 @@ public final class CompletionPipeline {
 
     private Mono<Answer> stream(Exchange exchange, BackendRequest outbound) {
         CanonicalRequest request = exchange.request();
+        Deployment deployment = exchange.deployment();
         Mono<Flux<CanonicalChunk>> upstreamChunks = exchange.backend().streams()
-                ? upstream.stream(exchange.deployment(), outbound, exchange.inbound().requestId())                    // call upstream
+                ? bulkheads.heldUntilEnd(deployment, upstream.stream(deployment, outbound, exchange.inbound().requestId()))  // call upstream
+                        .flatMap(FirstEvent::awaited)                                                                   // to its first event
                         .map(events -> events.map(event -> exchange.backend().decodeChunk(request, event)))
-                : upstream.call(exchange.deployment(), outbound, exchange.inbound().requestId())
+                : bulkheads.held(deployment, upstream.call(deployment, outbound, exchange.inbound().requestId()))
                         .map(body -> usage.complete(request, exchange.backend().decodeResponse(request, body), exchange.promptTokens()))
                         .map(response -> Flux.fromIterable(SyntheticStream.of(response)));
-        return bulkheads.heldUntilEnd(exchange.deployment(), breakers.recorded(exchange.deployment(), upstreamChunks))  // to its first event
+        return breakers.recorded(deployment, upstreamChunks)
                 .onErrorResume(error -> exchange.reservation().refund().then(Mono.error(error)))
                 .map(chunks -> new Answer.Stream(events(exchange, chunks), exchange.headers(List.of())));
     }

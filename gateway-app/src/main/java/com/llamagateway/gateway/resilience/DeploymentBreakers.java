@@ -142,7 +142,9 @@ public final class DeploymentBreakers {
             return call.doOnSuccess(value -> breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS))
                     .doOnError(error -> {
                         long took = System.nanoTime() - started;
-                        if (Failover.retryable(error)) {
+                        if (DeploymentBulkheads.busy(error)) {
+                            breaker.releasePermission(); // never called: says nothing about the deployment
+                        } else if (Failover.retryable(error)) {
                             breaker.onError(took, TimeUnit.NANOSECONDS, error);
                         } else {
                             breaker.onSuccess(took, TimeUnit.NANOSECONDS); // the request's fault, or not the deployment's

@@ -75,7 +75,8 @@ public final class DeploymentBulkheads {
 
     /**
      * A stream, holding its place until its events end: the call fails or is cancelled before answering, or the
-     * events it answered with complete, fail or are cancelled — whichever comes first, once.
+     * events it answered with complete, fail or are cancelled — whichever comes first, once. Wrap the deployment's own
+     * events (those the upstream client's timeouts end), not a view a subscriber may never take.
      */
     public <T> Mono<Flux<T>> heldUntilEnd(Deployment deployment, Mono<Flux<T>> call) {
         return Mono.defer(() -> {
@@ -93,6 +94,11 @@ public final class DeploymentBulkheads {
                     .switchIfEmpty(Mono.fromRunnable(release))
                     .map(events -> events.doFinally(signal -> release.run()));
         });
+    }
+
+    /** Whether the attempt was turned away by a full bulkhead (the deployment was not called). */
+    public static boolean busy(Throwable error) {
+        return error instanceof GatewayError e && ErrorCode.DEPLOYMENT_BUSY.equals(e.code());
     }
 
     private static GatewayError busy(Deployment deployment) {

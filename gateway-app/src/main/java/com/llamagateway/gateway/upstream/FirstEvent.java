@@ -14,12 +14,12 @@ import reactor.core.publisher.Sinks;
  * completes with replays that event, then the rest, with the subscriber's demand passed upstream (at most one event
  * is held beyond it) and its cancellation too. Cancelling the {@code Mono} before the first event cancels the stream.
  */
-final class FirstEvent {
+public final class FirstEvent {
 
     private FirstEvent() {
     }
 
-    static <T> Mono<Flux<T>> awaited(Flux<T> events) {
+    public static <T> Mono<Flux<T>> awaited(Flux<T> events) {
         return Mono.create(sink -> events.subscribe(new Watcher<>(sink)));
     }
 

@@ -100,10 +100,10 @@ public final class UpstreamClient implements AutoCloseable {
 
     /**
      * A streamed answer: the outer {@code Mono} completes once the deployment has answered 2xx with an event stream
-     * and its first event has arrived ({@link FirstEvent}), so that a failure before the first event — an error
-     * status, a dropped connection, silence past the first-byte timeout — fails the call as a whole and the request
-     * may go to another deployment; the inner {@code Flux} emits each event's JSON as it arrives, up to {@code [DONE]},
-     * each within the stream-idle timeout of the one before.
+     * (so failures before it still get a proper HTTP status); the inner {@code Flux} emits each event's JSON as it
+     * arrives, up to {@code [DONE]}: the first within the first-byte timeout of sending the request, each next within
+     * the stream-idle timeout of the one before (so it ends, one way or the other, even if nobody reads it).
+     * {@link FirstEvent} holds it until its first event, for failover.
      */
     public Mono<Flux<JsonNode>> stream(Deployment deployment, BackendRequest request, String requestId) {
         Deployment.Timeouts timeouts = deployment.timeouts();
@@ -128,7 +128,7 @@ public final class UpstreamClient implements AutoCloseable {
                                 .timeout(Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
                                         event -> Mono.delay(timeouts.streamIdle()))
                                 .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
-                        return FirstEvent.awaited(events);
+                        return Mono.just(events);
                     })
                     .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
         });

@@ -66,6 +66,21 @@ class DeploymentBulkheadsTest {
     }
 
     @Test
+    void aStreamNobodyReadsIsReleasedWhenTheDeploymentsEventsEnd() {
+        DeploymentBulkheads bulkheads = new DeploymentBulkheads(new SimpleMeterRegistry());
+        Deployment east = deployment("east", 2);
+        Sinks.Many<String> deployment = Sinks.many().unicast().onBackpressureBuffer();
+        // as the pipeline holds a stream: the place on the deployment's own events, the answer once the first is in
+        Flux<String> neverRead = bulkheads.heldUntilEnd(east, Mono.just(deployment.asFlux()))
+                .flatMap(com.llamagateway.gateway.upstream.FirstEvent::awaited).toFuture().getNow(null);
+        assertThat(neverRead).as("no first event yet").isNull();
+        deployment.tryEmitNext("first");
+        assertThat(inFlight(bulkheads, east)).isEqualTo(1);
+        deployment.tryEmitError(new IllegalStateException("idle timeout")); // the upstream client's timeout ends it
+        assertThat(inFlight(bulkheads, east)).as("released though nobody subscribed to the answer").isZero();
+    }
+
+    @Test
     void whenEveryMemberIsFullEveryOneIsOffered() {
         DeploymentBulkheads bulkheads = new DeploymentBulkheads(new SimpleMeterRegistry());
         Deployment only = deployment("only", 1);
