@@ -444,6 +444,18 @@ class FailoverEndToEndTest {
         assertThat(calls("west")).isEqualTo(2);
     }
 
+    @Test
+    void theResilienceMetersAreScrapedAtActuatorPrometheus() {
+        simulator.deployment("east").faults().failNext(503, 1);
+        client.chat().completions().create(chat(POOL_MODEL));
+        byte[] body = WebTestClient.bindToServer().baseUrl(baseUrl).responseTimeout(Duration.ofSeconds(20)).build().get()
+                .uri("/actuator/prometheus").exchange().expectStatus().isOk().expectBody().returnResult().getResponseBodyContent();
+        String scrape = new String(body, StandardCharsets.UTF_8);
+        assertThat(scrape).contains("gateway_deployment_breaker_state{deployment=\"east\"}")
+                .contains("gateway_deployment_in_flight{deployment=\"west\"} 0.0")
+                .containsPattern("gateway_attempts_failed_total\\{deployment=\"east\",next=\"failover\",status=\"503\"} [1-9]");
+    }
+
     /** What is left of a deployment's requests per minute, from the admin API. */
     private static long requestsLeft(String deployment) {
         byte[] body = WebTestClient.bindToServer().baseUrl(baseUrl).responseTimeout(Duration.ofSeconds(20)).build().get()
