@@ -121,7 +121,7 @@ public final class StartupCheck implements ApplicationListener<ApplicationEnviro
             String prefix = "gateway.deployments." + name + ".";
             List<String> missing = new ArrayList<>();
             for (String required : new String[]{"url", "api-key", "model"}) {
-                if (!has(raw, prefix, required)) {
+                if (!has(environment, raw, prefix, required)) {
                     missing.add(required);
                 }
             }
@@ -137,8 +137,12 @@ public final class StartupCheck implements ApplicationListener<ApplicationEnviro
         }
     }
 
-    private static boolean has(Map<String, String> raw, String prefix, String key) {
+    /** Set in a file or argument (any relaxed spelling) or through the environment (GATEWAY_DEPLOYMENTS_EAST_APIKEY). */
+    private static boolean has(ConfigurableEnvironment environment, Map<String, String> raw, String prefix, String key) {
         String value = value(raw, prefix, key);
+        if (value == null) {
+            value = environment.getProperty(prefix + key);
+        }
         return value != null && !value.isBlank();
     }
 

@@ -75,6 +75,18 @@ class StartupCheckTest {
     }
 
     @Test
+    void aKeyGivenThroughTheEnvironmentCounts() {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("file", Map.of("gateway.deployments.east.url", "https://east.example",
+                "gateway.deployments.east.model", "m")));
+        environment.getPropertySources().replace(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                new org.springframework.core.env.SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                        Map.of("GATEWAY_DEPLOYMENTS_EAST_APIKEY", "k")));
+        org.springframework.boot.context.properties.source.ConfigurationPropertySources.attach(environment);
+        assertThat(StartupCheck.problems(environment)).isEmpty();
+    }
+
+    @Test
     void theAnalysisListsEveryProblemThenEachActionOnce() {
         FailureAnalysis analysis = new StartupProblemsAnalyzer().analyze(new StartupProblems(List.of(
                 new StartupProblems.Problem("A is not set (x)", "Set the environment variables the configuration refers to: A, B"),
