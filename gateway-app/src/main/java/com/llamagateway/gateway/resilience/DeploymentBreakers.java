@@ -37,7 +37,8 @@ public final class DeploymentBreakers {
     private final Map<String, Long> ejectionEnds = new ConcurrentHashMap<>();
     /** deployment → ejections in a row (each after a failed probe lasts twice the last) */
     private final Map<String, Integer> ejectionsInARow = new ConcurrentHashMap<>();
-    private final ResilienceProperties.Breaker properties;
+    /** the breakers' wait in the open state, by ejections in a row: also what tells when an ejection ends */
+    private final IntervalFunction ejectionLength;
     private final MeterRegistry registry;
 
     /**
@@ -46,14 +47,14 @@ public final class DeploymentBreakers {
      */
     public DeploymentBreakers(ResilienceProperties.Breaker properties, MeterRegistry registry) {
         this.registry = registry;
-        this.properties = properties;
+        this.ejectionLength = IntervalFunction.ofExponentialBackoff(properties.ejection(), 2.0, properties.maxEjection());
         this.config = CircuitBreakerConfig.custom()
                 .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .slidingWindowSize(properties.failures())
                 .minimumNumberOfCalls(properties.failures())
                 .failureRateThreshold(100)
                 .permittedNumberOfCallsInHalfOpenState(1)
-                .waitIntervalFunctionInOpenState(IntervalFunction.ofExponentialBackoff(properties.ejection(), 2.0, properties.maxEjection()))
+                .waitIntervalFunctionInOpenState(ejectionLength)
                 .automaticTransitionFromOpenToHalfOpenEnabled(true) // admission sees the ejection end without a call
                 .writableStackTraceEnabled(false)
                 .build();
@@ -71,7 +72,7 @@ public final class DeploymentBreakers {
                     ejections.increment();
                     int inARow = ejectionsInARow.merge(name, 1, (before, one) ->
                             event.getStateTransition().getFromState() == CircuitBreaker.State.HALF_OPEN ? before + 1 : 1);
-                    ejectionEnds.put(name, System.nanoTime() + ejection(inARow).toNanos());
+                    ejectionEnds.put(name, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ejectionLength.apply(inARow)));
                 } else {
                     ejectionEnds.remove(name);
                     if (to == CircuitBreaker.State.CLOSED) {
@@ -88,15 +89,6 @@ public final class DeploymentBreakers {
                     }));
             return breaker;
         });
-    }
-
-    /** How long the {@code n}th ejection in a row lasts: what the breaker's exponential wait in the open state gives. */
-    private java.time.Duration ejection(int n) {
-        java.time.Duration length = properties.ejection();
-        for (int i = 1; i < n && length.compareTo(properties.maxEjection()) < 0; i++) {
-            length = length.multipliedBy(2);
-        }
-        return length.compareTo(properties.maxEjection()) > 0 ? properties.maxEjection() : length;
     }
 
     private static double stateValue(CircuitBreaker breaker) {

@@ -41,14 +41,18 @@ public final class DeploymentBulkheads {
         return bulkheads.computeIfAbsent(deployment.name(), name -> {
             Bulkhead bulkhead = Bulkhead.of("deployment-" + name, BulkheadConfig.custom()
                     .maxConcurrentCalls(deployment.maxConcurrent()).maxWaitDuration(Duration.ZERO).writableStackTraceEnabled(false).build());
-            Gauge.builder("gateway.deployment.in-flight", bulkhead, b -> b.getBulkheadConfig().getMaxConcurrentCalls()
-                            - b.getMetrics().getAvailableConcurrentCalls())
+            Gauge.builder("gateway.deployment.in-flight", bulkhead, DeploymentBulkheads::inFlight)
                     .tag("deployment", name).description("requests in flight on the deployment, streams until they end").register(registry);
             Counter busy = Counter.builder("gateway.deployment.busy").tag("deployment", name)
                     .description("attempts turned away because the deployment had max-concurrent requests in flight").register(registry);
             bulkhead.getEventPublisher().onCallRejected(event -> busy.increment());
             return bulkhead;
         });
+    }
+
+    /** Requests in flight on the bulkhead's deployment (streams until they end). */
+    static int inFlight(Bulkhead bulkhead) {
+        return bulkhead.getBulkheadConfig().getMaxConcurrentCalls() - bulkhead.getMetrics().getAvailableConcurrentCalls();
     }
 
     /** The members admission may pick: those with room for one more request, or every one when none has. */

@@ -35,12 +35,11 @@ public final class DeploymentsHealth implements HealthIndicator {
         for (Deployment deployment : catalog.deployments()) {
             String breaker = breakers.of(deployment).getState().name().toLowerCase(Locale.ROOT);
             Bulkhead bulkhead = bulkheads.of(deployment);
-            int max = bulkhead.getBulkheadConfig().getMaxConcurrentCalls();
             Map<String, Object> detail = new LinkedHashMap<>();
             detail.put("model", deployment.model());
             detail.put("breaker", breaker);
-            detail.put("inFlight", max - bulkhead.getMetrics().getAvailableConcurrentCalls());
-            detail.put("maxConcurrent", max);
+            detail.put("inFlight", DeploymentBulkheads.inFlight(bulkhead));
+            detail.put("maxConcurrent", bulkhead.getBulkheadConfig().getMaxConcurrentCalls());
             health.withDetail(deployment.name(), detail);
             if (breaker.equals("open")) {
                 ejected++;

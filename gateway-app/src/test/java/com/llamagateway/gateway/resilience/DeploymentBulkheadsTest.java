@@ -27,8 +27,7 @@ class DeploymentBulkheadsTest {
     }
 
     private static int inFlight(DeploymentBulkheads bulkheads, Deployment d) {
-        var bulkhead = bulkheads.of(d);
-        return bulkhead.getBulkheadConfig().getMaxConcurrentCalls() - bulkhead.getMetrics().getAvailableConcurrentCalls();
+        return DeploymentBulkheads.inFlight(bulkheads.of(d));
     }
 
     @Test
