@@ -7,6 +7,8 @@ import com.llamagateway.gateway.routing.DeploymentCatalog;
 import com.llamagateway.gateway.team.TeamError;
 import com.llamagateway.gateway.team.TeamService;
 import com.llamagateway.gateway.team.TeamViews;
+import com.llamagateway.gateway.usage.UsageQuery;
+import com.llamagateway.gateway.usage.UsageStore;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -21,6 +23,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Flux;
@@ -48,10 +51,12 @@ public class AdminController {
     private final TeamViews views;
     private final DeploymentCatalog catalog;
     private final Json json;
+    private final UsageStore usage;
     private final String openApi;
 
-    public AdminController(TeamService teams, QuotaAdmin quotas, TeamViews views, DeploymentCatalog catalog, Json json) {
+    public AdminController(TeamService teams, QuotaAdmin quotas, TeamViews views, DeploymentCatalog catalog, Json json, UsageStore usage) {
         this.teams = teams;
+        this.usage = usage;
         this.quotas = quotas;
         this.views = views;
         this.catalog = catalog;
@@ -225,6 +230,30 @@ public class AdminController {
             throw TeamError.invalid("limit", "'limit' must be between 1 and 500.");
         }
         return teams.auditLog(limit, before).map(views::audit).collectList().map(list -> page("entries", list));
+    }
+
+    // ---------------------------------------------------------------- usage
+
+    /**
+     * The usage ledger summed by {@code groupBy} (default team, model, deployment) over the rows the filters select;
+     * JSON, or CSV for {@code Accept: text/csv} or {@code format=csv}.
+     */
+    @GetMapping(path = "/usage", produces = {MediaType.APPLICATION_JSON_VALUE, UsageReport.CSV})
+    Mono<ResponseEntity<String>> usage(@RequestParam(required = false) String team, @RequestParam(required = false) String model,
+                                       @RequestParam(required = false) String deployment, @RequestParam(required = false) String key,
+                                       @RequestParam(required = false) String from, @RequestParam(required = false) String to,
+                                       @RequestParam(required = false) String groupBy, @RequestParam(required = false) String format,
+                                       @RequestHeader(value = "Accept", required = false) String accept) {
+        UsageQuery query = UsageReport.query(team, model, deployment, key, from, to, groupBy);
+        boolean csv = format != null ? "csv".equalsIgnoreCase(format) : UsageReport.wantsCsv(accept);
+        return usage.sums(query).take(UsageReport.MAX_ROWS + 1).collectList().map(rows -> {
+            if (rows.size() > UsageReport.MAX_ROWS) {
+                throw TeamError.invalid("groupBy", "More than " + UsageReport.MAX_ROWS + " groups: narrow 'from'/'to' or group by less.");
+            }
+            return csv
+                    ? ResponseEntity.ok().contentType(MediaType.parseMediaType(UsageReport.CSV + ";charset=UTF-8")).body(UsageReport.csv(query, rows))
+                    : ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(json.write(UsageReport.json(json, query, rows)));
+        });
     }
 
     private ObjectNode page(String name, List<ObjectNode> items) {

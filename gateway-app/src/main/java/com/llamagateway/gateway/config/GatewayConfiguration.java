@@ -28,6 +28,7 @@ import com.llamagateway.gateway.simulation.EmbeddedSimulator;
 import com.llamagateway.gateway.tokens.LlamaTokenCounter;
 import com.llamagateway.gateway.tokens.UsageCompletion;
 import com.llamagateway.gateway.upstream.UpstreamClient;
+import com.llamagateway.gateway.usage.UsageRecorder;
 import com.llamagateway.simulator.LlamaSimulator;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
+import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -96,8 +98,8 @@ public class GatewayConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    UpstreamClient upstreamClient(Json json, GatewayProperties properties) {
-        return new UpstreamClient(json, (int) properties.upstream().maxResponseSize().toBytes(), properties.upstream().deadline());
+    UpstreamClient upstreamClient(Json json, GatewayProperties properties, WebClient.Builder webClients) {
+        return new UpstreamClient(json, webClients, (int) properties.upstream().maxResponseSize().toBytes(), properties.upstream().deadline());
     }
 
     @Bean
@@ -123,10 +125,10 @@ public class GatewayConfiguration {
     CompletionPipeline completionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
                                           UsageCompletion usage, SafetyPolicy safety, Json json, GatewayProperties properties,
                                           DeploymentBreakers breakers, DeploymentBulkheads bulkheads, QuotaStore quotaStore,
-                                          MeterRegistry registry) {
+                                          MeterRegistry registry, UsageRecorder recorder) {
         return new CompletionPipeline(router, admission, backends, upstream, usage, safety, json,
                 new Failover(properties.resilience(), registry), breakers,
-                new CoolDowns(quotaStore, properties.resilience().coolDown(), registry), bulkheads);
+                new CoolDowns(quotaStore, properties.resilience().coolDown(), registry), bulkheads, recorder);
     }
 
     @Bean

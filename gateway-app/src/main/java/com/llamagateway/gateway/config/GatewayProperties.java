@@ -4,6 +4,7 @@ import com.llamagateway.gateway.routing.DeploymentKind;
 import com.llamagateway.gateway.protocol.DialectName;
 import com.llamagateway.gateway.quota.QuotaProperties;
 import com.llamagateway.gateway.resilience.ResilienceProperties;
+import com.llamagateway.gateway.usage.UsageProperties;
 import com.llamagateway.gateway.tokens.TokenizerProperties;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -32,7 +33,8 @@ public record GatewayProperties(
         @DefaultValue QuotaProperties quota,
         @DefaultValue TokenizerProperties tokenizer,
         @DefaultValue Safety safety,
-        @DefaultValue ResilienceProperties resilience) {
+        @DefaultValue ResilienceProperties resilience,
+        @DefaultValue UsageProperties usage) {
 
     public GatewayProperties {
         // configuration order is the pool's order of preference: keep it

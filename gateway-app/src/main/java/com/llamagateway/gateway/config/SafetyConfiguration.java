@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.client.WebClient;
 
 import java.util.HashMap;
 import java.util.List;
@@ -38,8 +39,8 @@ public class SafetyConfiguration {
     static final Set<String> BUILT_IN_TYPES = Set.of("blocklist", "azure-content-safety", "llama-guard", "webhook");
 
     @Bean(destroyMethod = "close")
-    SafetyHttp safetyHttp(Json json) {
-        return new SafetyHttp(json);
+    SafetyHttp safetyHttp(Json json, WebClient.Builder webClients) {
+        return new SafetyHttp(json, webClients);
     }
 
     @Bean

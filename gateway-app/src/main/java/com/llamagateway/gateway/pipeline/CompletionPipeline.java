@@ -10,6 +10,8 @@ import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.protocol.OpenAiShape;
+import com.llamagateway.gateway.protocol.Operation;
+import com.llamagateway.gateway.protocol.Usage;
 import com.llamagateway.gateway.protocol.StreamEncoder;
 import com.llamagateway.gateway.protocol.SyntheticStream;
 import com.llamagateway.gateway.quota.Admission;
@@ -29,11 +31,15 @@ import com.llamagateway.gateway.safety.StreamHoldBack;
 import com.llamagateway.gateway.tokens.UsageCompletion;
 import com.llamagateway.gateway.upstream.FirstEvent;
 import com.llamagateway.gateway.upstream.UpstreamClient;
+import com.llamagateway.gateway.usage.RequestUsage;
+import com.llamagateway.gateway.usage.UsageRecord.Outcome;
+import com.llamagateway.gateway.usage.UsageRecorder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,10 +54,11 @@ import java.util.Map;
  *     (the deployment fails before answering: refund, cool it down if it asked for a wait, admit on the pool's
  *      untried members, encode, call again)
  *   → complete usage → settle the reservation → screen out (the output chain; streams in a hold-back window)
- *   → encode (caller dialect)
+ *   → encode (caller dialect) → record (the usage ledger's row and the GenAI meters, when the answer or stream ends)
  * </pre>
  * Every admitted request is settled exactly once: with the usage of its answer (a stream's final usage, or what it
- * streamed before it was cut short, a content-filter cut included) or, when the deployment served nothing, refunded.
+ * streamed before it was cut short, a content-filter cut included) or, when the deployment served nothing, refunded;
+ * and recorded once, with the usage it was settled with.
  */
 public final class CompletionPipeline {
 
@@ -70,10 +77,12 @@ public final class CompletionPipeline {
     private final DeploymentBreakers breakers;
     private final CoolDowns coolDowns;
     private final DeploymentBulkheads bulkheads;
+    private final UsageRecorder recorder;
 
     public CompletionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
                               UsageCompletion usage, SafetyPolicy safety, Json json, Failover failover, DeploymentBreakers breakers,
-                              CoolDowns coolDowns, DeploymentBulkheads bulkheads) {
+                              CoolDowns coolDowns, DeploymentBulkheads bulkheads, UsageRecorder recorder) {
+        this.recorder = recorder;
         this.failover = failover;
         this.breakers = breakers;
         this.coolDowns = coolDowns;
@@ -93,10 +102,11 @@ public final class CompletionPipeline {
      * @param safety      the model's content-safety chains
      * @param screening   the request as the filters see it
      * @param annotations what the input chain noted without blocking
+     * @param usage       what the ledger and the meters will know of it
      */
     record Exchange(Inbound inbound, CanonicalRequest request, ModelRouter.Route route, Failover.Attempts attempts,
                     Deployment deployment, BackendDialect backend, Reservation reservation,
-                    SafetyPolicy.Chains safety, Screening screening, List<Finding> annotations) {
+                    SafetyPolicy.Chains safety, Screening screening, List<Finding> annotations, RequestUsage usage) {
 
         /** The prompt's tokens as admission counted them: what usage the gateway counts itself starts from. */
         int promptTokens() {
@@ -104,13 +114,13 @@ public final class CompletionPipeline {
         }
 
         Exchange annotated(List<Finding> value) {
-            return new Exchange(inbound, request, route, attempts, deployment, backend, reservation, safety, screening, value);
+            return new Exchange(inbound, request, route, attempts, deployment, backend, reservation, safety, screening, value, usage);
         }
 
         /** The same request on another deployment, admitted there. */
         Exchange on(Admission.Admitted admitted, BackendDialect dialect) {
             return new Exchange(inbound, request, route, attempts, admitted.deployment(), dialect, admitted.reservation(), safety, screening,
-                    annotations);
+                    annotations, usage);
         }
 
         /** The serving deployment, the admitted request's rate-limit headers and the content-safety annotations. */
@@ -128,6 +138,7 @@ public final class CompletionPipeline {
     }
 
     public Mono<Answer> handle(Inbound inbound) {
+        long started = System.nanoTime();
         return Mono.fromCallable(() -> {
             CallerDialect caller = inbound.caller();
             CanonicalRequest decoded = caller.decodeRequest(inbound.operation(), inbound.body(), inbound.headers()); // decode
@@ -135,9 +146,26 @@ public final class CompletionPipeline {
             ModelPermission.check(inbound.team(), route.model());
             return new Routed(decoded.withModel(route.model()), route);
         }).flatMap(routed -> admit(inbound, routed.route(), routed.request(), routed.route().candidates())             // admit
-                .map(admitted -> exchange(inbound, routed, admitted))
-        ).flatMap(this::screenIn                                                                                        // screen in
-        ).flatMap(this::serve);                                                                                         // call, failing over
+                .map(admitted -> exchange(inbound, routed, admitted, started))
+        ).flatMap(exchange -> screenIn(exchange)                                                                        // screen in
+                .flatMap(this::serve)                                                                                   // call, failing over
+                .transform(answer -> recorded(exchange.usage(), answer)));                                              // record
+    }
+
+    /**
+     * Ends the request's record when its answer is complete, or it failed, or the client left before any answer;
+     * a stream ends its record itself ({@link #events}).
+     */
+    private static Mono<Answer> recorded(RequestUsage usage, Mono<Answer> answer) {
+        return answer.doOnNext(served -> {
+                    usage.answered();
+                    if (served instanceof Answer.Complete) {
+                        usage.finish(Outcome.OK);
+                    }
+                })
+                .doOnError(error -> usage.finish(error instanceof GatewayError refused && ErrorCode.CONTENT_FILTER.equals(refused.code())
+                        ? Outcome.CONTENT_FILTERED : Outcome.UPSTREAM_ERROR))
+                .doOnCancel(usage::cancelledBeforeAnswer);
     }
 
     /**
@@ -147,6 +175,7 @@ public final class CompletionPipeline {
      */
     private Mono<Answer> serve(Exchange exchange) {
         exchange.attempts().started(exchange.deployment());
+        exchange.usage().attempt(exchange.deployment().name(), exchange.promptTokens(), exchange.reservation().demand().tokens());
         BackendRequest outbound = exchange.backend().encodeRequest(exchange.request(), exchange.request().model(),
                 exchange.deployment().apiVersion());                                                                    // encode for backend
         Mono<Answer> answer = (exchange.request().stream() ? stream(exchange, outbound) : complete(exchange, outbound))
@@ -181,14 +210,18 @@ public final class CompletionPipeline {
         return admission.admit(inbound.team().teamId(), route.model(), bulkheads.offer(breakers.offer(candidates)), request);
     }
 
-    private Exchange exchange(Inbound inbound, Routed routed, Admission.Admitted admitted) {
+    private Exchange exchange(Inbound inbound, Routed routed, Admission.Admitted admitted, long started) {
         String model = routed.route().model();
+        CanonicalRequest request = routed.request();
+        RequestUsage usage = recorder.start(new RequestUsage.Caller(inbound.requestId(), inbound.team().teamId(), inbound.team().teamName(),
+                inbound.team().keyId(), model, inbound.caller().name().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                request.operation() == Operation.CHAT ? "chat" : "text_completion", request.stream()), started);
         SafetyPolicy.Chains chains = safety.chains(model);
         // a model without filters skips collecting its prompt's text
         List<Screening.Message> prompt = chains.screenNothing() ? List.of() : SafetyPolicy.prompt(routed.request());
         Screening screening = Screening.input(inbound.requestId(), inbound.team().teamId(), model, prompt);
-        return new Exchange(inbound, routed.request(), routed.route(), new Failover.Attempts(), admitted.deployment(),
-                backends.get(admitted.deployment().dialect()), admitted.reservation(), chains, screening, List.of());
+        return new Exchange(inbound, request, routed.route(), new Failover.Attempts(), admitted.deployment(),
+                backends.get(admitted.deployment().dialect()), admitted.reservation(), chains, screening, List.of(), usage);
     }
 
     /** The prompt through the input chain: a block gives the reservation back and refuses the request. */
@@ -206,9 +239,14 @@ public final class CompletionPipeline {
         return breakers.recorded(deployment, bulkheads.held(deployment, upstream.call(deployment, outbound, exchange.inbound().requestId()))) // call upstream
                 .map(body -> exchange.backend().decodeResponse(request, body))
                 .map(response -> usage.complete(request, response, exchange.promptTokens()))                                                    // complete usage
-                .flatMap(response -> reservation.settle(response.usage()).thenReturn(response))                         // settle
+                .flatMap(response -> settle(exchange, response.usage(), response.model()).thenReturn(response))        // settle
                 .onErrorResume(error -> reservation.refund().then(Mono.error(error)))
                 .flatMap(response -> CompletionScreen.screen(exchange.safety().output(), exchange.screening(), response))  // screen out
+                .doOnNext(screened -> {
+                    if (screened.response().choices().stream().anyMatch(c -> CompletionScreen.CONTENT_FILTER.equals(c.finishReason()))) {
+                        exchange.usage().contentFiltered();
+                    }
+                })
                 .map(screened -> new Answer.Complete(exchange.inbound().caller().encodeResponse(                        // encode
                         screened.response().identified(OpenAiShape.newId(request.operation()), now(), request.model())),
                         exchange.headers(screened.annotations())));
@@ -229,31 +267,51 @@ public final class CompletionPipeline {
                 .map(chunks -> new Answer.Stream(events(exchange, chunks), exchange.headers(List.of())));
     }
 
+    /** Settles the reservation with the usage of the answer, and records it. */
+    private static Mono<Void> settle(Exchange exchange, Usage used, String reportedModel) {
+        exchange.usage().used(used, reportedModel);
+        return exchange.reservation().settle(used);
+    }
+
+    private Mono<Void> settle(Exchange exchange, StreamTally tally) {
+        return settle(exchange, tally.usage(usage, exchange.promptTokens()), tally.reportedModel());
+    }
+
     /**
      * Canonical chunks to the caller's events: identified, screened (held back until screened), usage completed,
-     * encoded, settled, ended by {@code [DONE]}. A stream that fails, that the client leaves or that a filter cuts
-     * is settled with what the deployment streamed.
+     * encoded, settled, ended by {@code [DONE]}, recorded. A stream that fails, that the client leaves or that a
+     * filter cuts is settled with what the deployment streamed.
      */
     private Flux<String> events(Exchange exchange, Flux<CanonicalChunk> chunks) {
         CanonicalRequest request = exchange.request();
         CallerDialect caller = exchange.inbound().caller();
         StreamEncoder encoder = caller.streamEncoder(request);
         StreamTally tally = new StreamTally(OpenAiShape.newId(request.operation()), now(), request.model());
-        Reservation reservation = exchange.reservation();
+        RequestUsage recorded = exchange.usage();
         StreamHoldBack holdBack = new StreamHoldBack(exchange.safety().output(), exchange.screening(), safety.window(), safety.overlap(),
                 request.n() == null ? 1 : request.n());
         return chunks
                 .map(tally::add)
                 .transform(holdBack::apply)                                                                             // screen out
+                .doOnNext(chunk -> {
+                    if (chunk.choices().stream().anyMatch(c -> CompletionScreen.CONTENT_FILTER.equals(c.finishReason()))) {
+                        recorded.contentFiltered();
+                    }
+                })
                 .concatWith(Mono.fromSupplier(() -> tally.usageChunkIfMissing(usage, exchange.promptTokens())))                     // complete usage
                 .concatMapIterable(encoder::encode)                                                                     // encode
                 .concatWith(Flux.defer(() -> Flux.fromIterable(encoder.finish())))
                 .map(json::write)
-                .concatWith(Mono.defer(() -> reservation.settle(tally.usage(usage, exchange.promptTokens()))).then(Mono.empty()))     // settle
+                .doOnNext(event -> recorded.firstEvent())
+                .concatWith(Mono.defer(() -> settle(exchange, tally)).then(Mono.empty()))                               // settle
                 .concatWith(Mono.just("[DONE]"))
-                .onErrorResume(error -> reservation.settle(tally.usage(usage, exchange.promptTokens()))
-                        .then(Mono.just(json.write(caller.encodeError(midStream(exchange, error))))))
-                .doOnCancel(() -> reservation.settle(tally.usage(usage, exchange.promptTokens())).subscribe());
+                .onErrorResume(error -> {
+                    Mono<Void> settled = settle(exchange, tally);
+                    recorded.finish(Outcome.UPSTREAM_ERROR);
+                    return settled.then(Mono.just(json.write(caller.encodeError(midStream(exchange, error)))));
+                })
+                .doOnCancel(() -> settle(exchange, tally).subscribe())
+                .doFinally(signal -> recorded.finish(signal == SignalType.CANCEL ? Outcome.CANCELLED : Outcome.OK));         // record
     }
 
     private static GatewayError midStream(Exchange exchange, Throwable error) {

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * What a stream has carried so far: its identity (the id and time of its first event, or the gateway's, for every
- * event alike), its text (to count when the deployment reports no usage), its usage and its last event.
+ * event alike), the model the deployment named, its text (to count when the deployment reports no usage), its usage
+ * and its last event.
  */
 final class StreamTally {
 
@@ -18,6 +19,7 @@ final class StreamTally {
     private long created;
     private CanonicalChunk last;
     private Usage usage;
+    private String reportedModel;
 
     StreamTally(String fallbackId, long fallbackCreated, String publicModel) {
         this.id = fallbackId;
@@ -28,6 +30,7 @@ final class StreamTally {
     /** Records the event and returns it under the stream's identity and the public model name. */
     synchronized CanonicalChunk add(CanonicalChunk received) {
         if (last == null) {
+            reportedModel = received.model();
             id = received.id().isEmpty() ? id : received.id();
             created = received.created() > 0 ? received.created() : created;
         }
@@ -55,6 +58,11 @@ final class StreamTally {
             }
         }
         return chunk;
+    }
+
+    /** The model the deployment named in its first event (null or empty: none). */
+    synchronized String reportedModel() {
+        return reportedModel;
     }
 
     /** A usage-only chunk counted from the streamed text, or null when the deployment reported usage itself. */

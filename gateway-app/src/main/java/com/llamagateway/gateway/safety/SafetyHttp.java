@@ -30,11 +30,12 @@ public final class SafetyHttp implements AutoCloseable {
             .pendingAcquireMaxCount(-1).build();
     private final WebClient client;
 
-    public SafetyHttp(Json json) {
+    /** @param builder Spring Boot's (observed: {@code http.client.requests}, trace context propagated), or a plain one */
+    public SafetyHttp(Json json, WebClient.Builder builder) {
         this.json = json;
         HttpClient http = HttpClient.create(connections).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5_000)
                 .responseTimeout(Duration.ofSeconds(60));
-        this.client = WebClient.builder().clientConnector(new ReactorClientHttpConnector(http))
+        this.client = builder.clone().clientConnector(new ReactorClientHttpConnector(http))
                 .exchangeStrategies(ExchangeStrategies.builder().codecs(c -> c.defaultCodecs().maxInMemorySize(MAX_ANSWER_BYTES)).build())
                 .build();
     }

@@ -48,6 +48,7 @@ public final class UpstreamClient implements AutoCloseable {
     public static final String REQUEST_ID_HEADER = "x-request-id";
 
     private final Json json;
+    private final WebClient.Builder builder;
     private final ExchangeStrategies strategies;
     private final ConnectionProvider connections = ConnectionProvider.builder("deployments").maxConnections(1000)
             .pendingAcquireMaxCount(-1).build();
@@ -57,11 +58,13 @@ public final class UpstreamClient implements AutoCloseable {
     private final Duration deadline;
 
     /**
+     * @param builder          Spring Boot's (observed: {@code http.client.requests}, trace context propagated), or a plain one
      * @param maxResponseBytes bound on a non-streamed answer and on one event of a stream
      * @param deadline         bound on a whole non-streamed call (streams are bounded by the stream-idle timeout between events)
      */
-    public UpstreamClient(Json json, int maxResponseBytes, Duration deadline) {
+    public UpstreamClient(Json json, WebClient.Builder builder, int maxResponseBytes, Duration deadline) {
         this.json = json;
+        this.builder = builder;
         this.maxResponseBytes = maxResponseBytes;
         this.deadline = deadline;
         this.strategies = ExchangeStrategies.builder().codecs(c -> c.defaultCodecs().maxInMemorySize(maxResponseBytes)).build();
@@ -160,7 +163,7 @@ public final class UpstreamClient implements AutoCloseable {
             // the first-byte and stream-idle timeouts are the calls' own (Reactor's timeout operators: exact per phase)
             HttpClient http = HttpClient.create(connections)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) deployment.timeouts().connect().toMillis());
-            return WebClient.builder().clientConnector(new ReactorClientHttpConnector(http)).exchangeStrategies(strategies).build();
+            return builder.clone().clientConnector(new ReactorClientHttpConnector(http)).exchangeStrategies(strategies).build();
         });
     }
 

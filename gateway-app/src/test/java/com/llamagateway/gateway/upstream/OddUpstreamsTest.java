@@ -76,7 +76,7 @@ class OddUpstreamsTest {
     private JsonNode call(String prefix) {
         Deployment deployment = new Deployment("odd", DeploymentKind.SERVERLESS, URI.create("http://127.0.0.1:" + server.port() + prefix), "secret",
                 "m", DialectName.V1, null, "v", Duration.ofSeconds(2), Duration.ofSeconds(2), new Deployment.Capacity(400_000, 1_000));
-        try (UpstreamClient client = new UpstreamClient(json, MAX_RESPONSE, DEADLINE)) {
+        try (UpstreamClient client = new UpstreamClient(json, org.springframework.web.reactive.function.client.WebClient.builder(), MAX_RESPONSE, DEADLINE)) {
             return client.call(deployment, new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r1")
                     .block(Duration.ofSeconds(20));
         }
