@@ -163,8 +163,8 @@ public final class CompletionPipeline {
                         usage.finish(Outcome.OK);
                     }
                 })
-                .doOnError(error -> usage.finish(error instanceof GatewayError refused && ErrorCode.CONTENT_FILTER.equals(refused.code())
-                        ? Outcome.CONTENT_FILTERED : Outcome.UPSTREAM_ERROR))
+                .doOnError(error -> usage.finish(error instanceof GatewayError refused && (ErrorCode.CONTENT_FILTER.equals(refused.code())
+                        || ErrorCode.CONTENT_FILTER_UNAVAILABLE.equals(refused.code())) ? Outcome.CONTENT_FILTERED : Outcome.UPSTREAM_ERROR))
                 .doOnCancel(usage::cancelledBeforeAnswer);
     }
 
@@ -213,15 +213,21 @@ public final class CompletionPipeline {
     private Exchange exchange(Inbound inbound, Routed routed, Admission.Admitted admitted, long started) {
         String model = routed.route().model();
         CanonicalRequest request = routed.request();
-        RequestUsage usage = recorder.start(new RequestUsage.Caller(inbound.requestId(), inbound.team().teamId(), inbound.team().teamName(),
-                inbound.team().keyId(), model, inbound.caller().name().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-                request.operation() == Operation.CHAT ? "chat" : "text_completion", request.stream()), started);
+        RequestUsage usage = recorder.start(caller(inbound, request, model), started);
         SafetyPolicy.Chains chains = safety.chains(model);
         // a model without filters skips collecting its prompt's text
         List<Screening.Message> prompt = chains.screenNothing() ? List.of() : SafetyPolicy.prompt(routed.request());
         Screening screening = Screening.input(inbound.requestId(), inbound.team().teamId(), model, prompt);
         return new Exchange(inbound, request, routed.route(), new Failover.Attempts(), admitted.deployment(),
                 backends.get(admitted.deployment().dialect()), admitted.reservation(), chains, screening, List.of(), usage);
+    }
+
+    /** Who asked for what, as the usage ledger and the GenAI meters name it. */
+    private static RequestUsage.Caller caller(Inbound inbound, CanonicalRequest request, String model) {
+        String dialect = inbound.caller().name().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        String operation = request.operation() == Operation.CHAT ? "chat" : "text_completion"; // gen_ai.operation.name
+        return new RequestUsage.Caller(inbound.requestId(), inbound.team().teamId(), inbound.team().teamName(), inbound.team().keyId(), model,
+                dialect, operation, request.stream());
     }
 
     /** The prompt through the input chain: a block gives the reservation back and refuses the request. */

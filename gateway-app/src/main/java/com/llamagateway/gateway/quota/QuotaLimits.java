@@ -88,7 +88,9 @@ public final class QuotaLimits implements SmartLifecycle {
     @Override
     public void start() {
         reload().block(Duration.ofSeconds(30));
-        refresher = Flux.interval(refreshInterval, refreshInterval)
+        // a tick that comes while a reload still runs is dropped: without it, a slow database (or a stalled machine)
+        // overflows the interval and ends the refreshing for good
+        refresher = Flux.interval(refreshInterval, refreshInterval).onBackpressureDrop()
                 .concatMap(tick -> reload().onErrorResume(e -> {
                     log.warn("Could not reload quota limits ({}); keeping the ones known", e.toString());
                     return Mono.empty();

@@ -35,7 +35,8 @@ public final class KeyAuthenticator implements AutoCloseable {
         this.store = store;
         this.clock = clock;
         this.cache = Caffeine.newBuilder().expireAfterWrite(cacheTime).maximumSize(100_000).buildAsync();
-        this.flusher = Flux.interval(lastUsedFlushInterval).concatMap(tick -> flushLastUsed().onErrorResume(e -> {
+        // ticks during a slow flush are dropped (an overflowing interval would end the flushing for good)
+        this.flusher = Flux.interval(lastUsedFlushInterval).onBackpressureDrop().concatMap(tick -> flushLastUsed().onErrorResume(e -> {
             log.warn("Could not record keys' last use: {}", e.toString());
             return Mono.empty();
         })).subscribe();

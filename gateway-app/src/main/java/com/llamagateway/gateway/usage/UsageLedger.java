@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.time.Clock;
@@ -81,27 +80,30 @@ public final class UsageLedger implements SmartLifecycle {
         }
     }
 
-    /** Writes everything queued now, batch after batch; how many rows. */
+    /**
+     * Writes everything queued now, batch after batch; how many rows. Only the batch being written is out of the
+     * queue: when the database refuses it, it goes back and the flush stops.
+     */
     public Mono<Long> flush() {
-        return Flux.defer(() -> Flux.<List<UsageRecord>, Integer>generate(() -> 0, (round, sink) -> {
-                    List<UsageRecord> batch = new ArrayList<>(batchSize);
-                    queue.drainTo(batch, batchSize);
-                    if (batch.isEmpty()) {
-                        sink.complete();
-                    } else {
-                        sink.next(batch);
-                    }
-                    return round + 1;
-                }))
-                .concatMap(batch -> store.insert(batch).thenReturn((long) batch.size())
-                        .doOnNext(written::increment)
-                        .onErrorResume(error -> {
-                            failures.increment();
-                            log.warn("Could not write {} usage rows ({}); they are tried again at the next flush", batch.size(), error.toString());
-                            batch.forEach(this::offer);
-                            return Mono.error(error);
-                        }))
-                .reduce(0L, Long::sum);
+        return Mono.defer(() -> {
+            List<UsageRecord> batch = new ArrayList<>(batchSize);
+            queue.drainTo(batch, batchSize);
+            if (batch.isEmpty()) {
+                return Mono.just(0L);
+            }
+            return store.insert(batch)
+                    .onErrorResume(error -> {
+                        failures.increment();
+                        log.warn("Could not write {} usage rows ({}); they are tried again at the next flush", batch.size(), error.toString());
+                        batch.forEach(this::offer);
+                        return Mono.error(error);
+                    })
+                    .then(Mono.defer(() -> {
+                        written.increment(batch.size());
+                        return flush();
+                    }))
+                    .map(rest -> rest + batch.size());
+        });
     }
 
     /** Deletes the rows older than the retention; how many. */

@@ -101,7 +101,7 @@ class HelmChartTest {
         assertThat((Object) at(env.get("SPRING_R2DBC_PASSWORD"), "secretKeyRef")).isEqualTo(Map.of("name", "llama-gateway-postgres", "key", "password"));
         Map<String, Object> postgres = at(manifests.get("StatefulSet", "gw-llama-gateway-postgresql"), "spec", "template", "spec", "containers", 0);
         assertThat((Object) at(env(postgres).get("POSTGRES_PASSWORD"), "secretKeyRef")).isEqualTo(Map.of("name", "llama-gateway-postgres", "key", "password"));
-        assertThat(env).doesNotContainKeys("SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_ISSUER_URI", "MANAGEMENT_TRACING_EXPORT_ENABLED");
+        assertThat(env).doesNotContainKeys("SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_ISSUER_URI", "MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT");
     }
 
     @Test
@@ -177,8 +177,8 @@ class HelmChartTest {
         Map<String, Object> env = env(at(render(Map.of("tracing.enabled", "true", "tracing.otlpEndpoint", "http://otel:4318/v1/traces"))
                 .get("Deployment", "gw-llama-gateway"), "spec", "template", "spec", "containers", 0));
 
-        assertThat(env).containsEntry("MANAGEMENT_TRACING_EXPORT_ENABLED", "true")
-                .containsEntry("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT", "http://otel:4318/v1/traces");
+        assertThat(env).containsEntry("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT", "http://otel:4318/v1/traces")
+                .containsEntry("MANAGEMENT_TRACING_SAMPLING_PROBABILITY", "0.1");
     }
 
     @Test

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Interleaved A/B of two builds of the gateway against one simulated deployment: what a change costs on the request
+# path, measured in a way this noisy 2-core machine allows — both gateways run side by side (pinned to CPU 1, only one
+# under load at a time), legs alternate A B B A ..., and each round's B/A ratio is reported with their median.
+#   bash bench/ab.sh <rev A> <rev B> [label]       e.g. bash bench/ab.sh 221cad4 HEAD usage-ledger
+# BENCH_ROUNDS (default 6) rounds of: c=1 latency, c=16 throughput, 30 streams; BENCH_DURATION per leg (default 10s).
+# Writes bench/results/<date>-ab-<label>.md. About 10 minutes with the defaults; nothing else may run meanwhile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REV_A=${1:?rev A}; REV_B=${2:?rev B}; LABEL=${3:-ab}
+ROUNDS=${BENCH_ROUNDS:-6}; DURATION=${BENCH_DURATION:-10s}
+WORK=$(mktemp -d)
+SIM_PORT=18290; PORT_A=18281; PORT_B=18282
+SIM_KEY=bench-sim-key
+ADMIN=bench-admin-token-$(date +%s)-0123456789
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || { echo "needs wrk (Debian package wrk)"; exit 1; }
+. bench/lib.sh
+cleanup() { kill "${SIM_PID:-}" "${PID_A:-}" "${PID_B:-}" 2>/dev/null || true; wait 2>/dev/null || true
+  git worktree remove --force "$WORK/src" 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+build() { # rev jar
+  git worktree add -q --detach "$WORK/src" "$1"
+  (cd "$WORK/src" && ./mvnw -q -B -o -DskipTests package)
+  cp "$WORK/src/gateway-app/target/gateway-app.jar" "$2"
+  git worktree remove --force "$WORK/src"
+}
+echo "building $REV_A and $REV_B"
+build "$REV_A" "$WORK/a.jar"
+build "$REV_B" "$WORK/b.jar"
+SHA_A=$(git rev-parse --short "$REV_A"); SHA_B=$(git rev-parse --short "$REV_B")
+
+start_simulator $SIM_PORT $SIM_KEY
+cat > "$WORK/gateway.yaml" <<YAML
+gateway:
+  deployments:
+    bench-v1:
+      kind: serverless
+      url: http://127.0.0.1:$SIM_PORT/llama31-70b-serverless
+      api-key: $SIM_KEY
+      model: Meta-Llama-3.1-70B-Instruct
+      dialect: v1
+      limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 }
+YAML
+start_gateway() { # jar port name: echoes the PID
+  taskset -c 1 java -jar "$1" --server.port=$2 --spring.config.additional-location=file:$WORK/gateway.yaml \
+    --gateway.data-dir=$WORK/data-$3 --gateway.admin.token=$ADMIN > "$WORK/gw-$3.log" 2>&1 &
+  echo $!
+}
+PID_A=$(start_gateway "$WORK/a.jar" $PORT_A a)
+PID_B=$(start_gateway "$WORK/b.jar" $PORT_B b)
+for port in $PORT_A $PORT_B; do until curl -sf -o /dev/null localhost:$port/actuator/health; do sleep 0.2; done; done
+key() { # port
+  local team
+  team=$(curl -s localhost:$1/admin/v1/teams -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"name":"bench"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  curl -s -X POST localhost:$1/admin/v1/teams/$team/keys -H "Authorization: Bearer $ADMIN" | sed -E 's/.*"key":"([^"]+)".*/\1/'
+}
+KEY_A=$(key $PORT_A); KEY_B=$(key $PORT_B)
+URL_A=http://127.0.0.1:$PORT_A/v1/chat/completions; URL_B=http://127.0.0.1:$PORT_B/v1/chat/completions
+DIRECT=http://127.0.0.1:$SIM_PORT/llama31-70b-serverless/v1/chat/completions
+
+load() { # url auth connections duration: "<req/s> <p50 ms> <p99 ms> <errors>"
+  BODY_FILE=bench/chat-2k.json AUTH="$2" taskset -c 0 wrk -t1 -c"$3" -d"$4" --latency -s bench/post.lua "$1" > "$WORK/wrk.txt"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {rps=$2} /Non-2xx|Socket errors/ {err=err $0}
+    END {printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (err=="" ? "0" : "ERR")}' "$WORK/wrk.txt"
+}
+stream() { # url auth: "<ttft p50> <gap p99>"
+  taskset -c 0 java bench/StreamProbe.java "$1" "$2" bench/chat-2k-stream.json 30 | sed -E 's/.*ttft_ms_p50=([0-9.]+).*gap_ms_p99=([0-9.]+).*/\1 \2/'
+}
+
+echo "warming up"
+for i in 1 2 3; do load "$URL_A" "Bearer $KEY_A" 8 15s > /dev/null; load "$URL_B" "Bearer $KEY_B" 8 15s > /dev/null; done
+
+OUT=bench/results/$(date -u +%Y-%m-%d)-ab-$LABEL.md
+{
+  echo "# A/B: \`$SHA_A\` (A) vs \`$SHA_B\` (B) on the request path ($(date -u +%Y-%m-%dT%H:%MZ))"
+  echo
+  echo "\`bash bench/ab.sh $REV_A $REV_B $LABEL\`; $(nproc) cores; $(java -version 2>&1 | head -1). Both gateways run side by side"
+  echo "on CPU 1 (only one under load at a time), the simulator, wrk and the stream probe on CPU 0; legs alternate A B, B A, …"
+  echo "($ROUNDS rounds, $DURATION per wrk leg, 30 streams of 32 tokens 20 ms apart per stream leg). Request \`bench/chat-2k.json\`,"
+  echo "v1 → v1, team key, quota, ledger and meters as each build has them. After 90 s of warm-up for each."
+  echo
+  echo "| round | order | direct p50 c1 | A p50 c1 | B p50 c1 | A p99 c1 | B p99 c1 | A req/s c16 | B req/s c16 | B/A req/s | A ttft p50 | B ttft p50 | A gap p99 | B gap p99 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+} > "$OUT"
+curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
+ERRORS=0
+for round in $(seq 1 "$ROUNDS"); do
+  if [ $((round % 2)) -eq 1 ]; then order="A B"; else order="B A"; fi
+  read -r _ d50 _ _ <<< "$(load "$DIRECT" "Bearer $SIM_KEY" 1 "$DURATION")"
+  declare -A r
+  for side in $order; do
+    if [ $side = A ]; then url=$URL_A; k=$KEY_A; else url=$URL_B; k=$KEY_B; fi
+    read -r _ p50 p99 e1 <<< "$(load "$url" "Bearer $k" 1 "$DURATION")"
+    read -r rps _ _ e2 <<< "$(load "$url" "Bearer $k" 16 "$DURATION")"
+    curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":20}' > /dev/null
+    read -r ttft gap <<< "$(stream "$url" "Bearer $k")"
+    curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
+    [ "$e1$e2" = "00" ] || ERRORS=$((ERRORS + 1))
+    r[${side}50]=$p50; r[${side}99]=$p99; r[${side}rps]=$rps; r[${side}ttft]=$ttft; r[${side}gap]=$gap
+  done
+  echo "$d50 ${r[A50]} ${r[B50]} ${r[A99]} ${r[B99]} ${r[Arps]} ${r[Brps]} ${r[Attft]} ${r[Bttft]} ${r[Agap]} ${r[Bgap]}" >> "$WORK/rounds.txt"
+  awk -v n=$round -v o="$order" -v d=$d50 -v a50=${r[A50]} -v b50=${r[B50]} -v a99=${r[A99]} -v b99=${r[B99]} -v ar=${r[Arps]} -v br=${r[Brps]} \
+      -v at=${r[Attft]} -v bt=${r[Bttft]} -v ag=${r[Agap]} -v bg=${r[Bgap]} \
+      'BEGIN {printf "| %d | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %d | %.3f | %.2f | %.2f | %.2f | %.2f |\n", n, o, d, a50, b50, a99, b99, ar, br, br/ar, at, bt, ag, bg}' >> "$OUT"
+done
+# the median of each column over the rounds (B/A of the medians' req/s as well)
+sort_median() { tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+M=()
+for col in $(seq 1 11); do M+=("$(cut -d' ' -f$col "$WORK/rounds.txt" | sort_median)"); done
+RATIO=$(awk '{print $7 / $6}' "$WORK/rounds.txt" | sort_median)
+awk -v d=${M[0]} -v a50=${M[1]} -v b50=${M[2]} -v a99=${M[3]} -v b99=${M[4]} -v ar=${M[5]} -v br=${M[6]} -v q=$RATIO \
+    -v at=${M[7]} -v bt=${M[8]} -v ag=${M[9]} -v bg=${M[10]} \
+    'BEGIN {printf "| **median** | | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %d | %.3f | %.2f | %.2f | %.2f | %.2f |\n", d, a50, b50, a99, b99, ar, br, q, at, bt, ag, bg}' >> "$OUT"
+{
+  echo
+  echo "Resident memory at the end: A $(ps -o rss= -p $PID_A | tr -d ' ') KiB, B $(ps -o rss= -p $PID_B | tr -d ' ') KiB. Legs with wrk errors: $ERRORS."
+} >> "$OUT"
+cat "$OUT"
