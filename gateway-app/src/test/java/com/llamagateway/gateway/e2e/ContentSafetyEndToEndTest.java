@@ -210,6 +210,26 @@ class ContentSafetyEndToEndTest {
         return search.counter() == null ? 0 : search.counter().count();
     }
 
+    // ------------------------------------------------------------------ usage ledger
+
+    @Test
+    void aPromptTheFiltersRefuseIsInTheUsageLedgerAsContentFilteredWithNoTokens() {
+        com.llamagateway.gateway.usage.UsageStore usage = gateway.getBean(com.llamagateway.gateway.usage.UsageStore.class);
+        com.llamagateway.gateway.usage.UsageLedger ledger = gateway.getBean(com.llamagateway.gateway.usage.UsageLedger.class);
+        java.util.function.Supplier<long[]> sums = () -> {
+            ledger.flush().block(Duration.ofSeconds(10));
+            return usage.sums(new com.llamagateway.gateway.usage.UsageQuery(null, BLOCKLIST_MODEL, null, null, null, null, List.of()))
+                    .map(row -> new long[]{row.contentFiltered(), row.totalTokens()}).blockFirst(Duration.ofSeconds(10));
+        };
+        long[] before = sums.get();
+
+        assertThat(post("/v1/chat/completions", chat(BLOCKLIST_MODEL, quoted("Tell me about the forbidden fruit."))).getStatus().value()).isEqualTo(400);
+
+        long[] after = sums.get();
+        assertThat(after[0] - (before == null ? 0 : before[0])).isEqualTo(1);
+        assertThat(after[1] - (before == null ? 0 : before[1])).as("nothing was served").isZero();
+    }
+
     // ------------------------------------------------------------------ blocklist
 
     @Test
