@@ -1,8 +1,9 @@
 package com.llamagateway.gateway.usage;
 
 import io.r2dbc.spi.Readable;
+import io.r2dbc.spi.Result;
+import io.r2dbc.spi.Statement;
 import org.springframework.r2dbc.core.DatabaseClient;
-import org.springframework.r2dbc.core.Parameter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -18,6 +19,9 @@ public final class UsageStore {
 
     private static final String COLUMNS = "request_id, occurred_at, occurred_ms, team_id, team_name, key_id, model, deployment, dialect, "
             + "operation, streamed, prompt_tokens, completion_tokens, estimated_prompt_tokens, reserved_tokens, outcome, latency_ms, first_token_ms";
+    /** {@code $n} placeholders: H2's and PostgreSQL's R2DBC drivers both take them. */
+    private static final String INSERT = "insert into usage_ledger (" + COLUMNS + ") values ("
+            + java.util.stream.IntStream.rangeClosed(1, 18).mapToObj(i -> "$" + i).collect(java.util.stream.Collectors.joining(", ")) + ")";
     private static final long HOUR = 3_600_000L;
     private static final long DAY = 86_400_000L;
 
@@ -27,32 +31,42 @@ public final class UsageStore {
         this.db = db;
     }
 
-    /** Writes the rows in one statement. */
+    /**
+     * Writes the rows in one transaction, as one prepared statement bound once per row (an R2DBC batch). Not a
+     * multi-row {@code VALUES} list through {@link DatabaseClient}'s named parameters: each of those binds copies
+     * every binding before it, quadratic in the batch's size.
+     */
     Mono<Void> insert(List<UsageRecord> rows) {
         if (rows.isEmpty()) {
             return Mono.empty();
         }
-        StringBuilder sql = new StringBuilder("insert into usage_ledger (").append(COLUMNS).append(") values ");
-        Map<String, Object> values = new LinkedHashMap<>();
-        for (int i = 0; i < rows.size(); i++) {
-            UsageRecord row = rows.get(i);
-            sql.append(i == 0 ? "" : ", ").append('(');
-            Object[] fields = {row.requestId(), row.at().atOffset(ZoneOffset.UTC), row.at().toEpochMilli(), row.teamId(), row.teamName(),
-                    row.keyId(), row.model(), row.deployment() == null ? "" : row.deployment(), row.dialect(), row.operation(), row.streamed(),
-                    row.promptTokens(), row.completionTokens(), row.estimatedPromptTokens(), row.reservedTokens(), row.outcome().label(),
-                    row.latencyMillis(), row.firstTokenMillis() == null ? Parameter.empty(Long.class) : row.firstTokenMillis()};
-            for (int f = 0; f < fields.length; f++) {
-                String name = "r" + i + "f" + f;
-                sql.append(f == 0 ? "" : ", ").append(':').append(name);
-                values.put(name, fields[f]);
+        return db.inConnection(connection -> {
+            Statement statement = connection.createStatement(INSERT);
+            for (int i = 0; i < rows.size(); i++) {
+                if (i > 0) {
+                    statement.add();
+                }
+                bind(statement, rows.get(i));
             }
-            sql.append(')');
+            return Mono.from(connection.beginTransaction())
+                    .thenMany(Flux.from(statement.execute()).flatMap(Result::getRowsUpdated))
+                    .then(Mono.from(connection.commitTransaction()))
+                    .onErrorResume(error -> Mono.from(connection.rollbackTransaction()).onErrorResume(e -> Mono.empty()).then(Mono.error(error)));
+        });
+    }
+
+    private static void bind(Statement statement, UsageRecord row) {
+        statement.bind(0, row.requestId()).bind(1, row.at().atOffset(ZoneOffset.UTC)).bind(2, row.at().toEpochMilli())
+                .bind(3, row.teamId()).bind(4, row.teamName()).bind(5, row.keyId()).bind(6, row.model())
+                .bind(7, row.deployment() == null ? "" : row.deployment()).bind(8, row.dialect()).bind(9, row.operation())
+                .bind(10, row.streamed()).bind(11, row.promptTokens()).bind(12, row.completionTokens())
+                .bind(13, row.estimatedPromptTokens()).bind(14, row.reservedTokens()).bind(15, row.outcome().label())
+                .bind(16, row.latencyMillis());
+        if (row.firstTokenMillis() == null) {
+            statement.bindNull(17, Long.class);
+        } else {
+            statement.bind(17, row.firstTokenMillis());
         }
-        DatabaseClient.GenericExecuteSpec spec = db.sql(sql.toString());
-        for (Map.Entry<String, Object> value : values.entrySet()) {
-            spec = spec.bind(value.getKey(), value.getValue());
-        }
-        return spec.then();
     }
 
     /** Deletes the rows from before {@code cutoff}; how many. */
