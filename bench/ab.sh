@@ -3,12 +3,13 @@
 # path, measured in a way this noisy 2-core machine allows — both gateways run side by side (pinned to CPU 1, only one
 # under load at a time), legs alternate A B B A ..., and each round's B/A ratio is reported with their median.
 #   bash bench/ab.sh <rev A> <rev B> [label]       e.g. bash bench/ab.sh 221cad4 HEAD usage-ledger
-# BENCH_ROUNDS (default 6) rounds of: c=1 latency, c=16 throughput, 30 streams; BENCH_DURATION per leg (default 10s).
-# Writes bench/results/<date>-ab-<label>.md. About 10 minutes with the defaults; nothing else may run meanwhile.
+# BENCH_ROUNDS (default 6) rounds of: c=1 latency, c=16 throughput, 30 streams; BENCH_DURATION per leg (default 10s);
+# BENCH_WARMUP seconds of load per gateway before the rounds (default 240: the JIT is still warming after 90 s here).
+# Writes bench/results/<date>-ab-<label>.md. About 16 minutes with the defaults; nothing else may run meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REV_A=${1:?rev A}; REV_B=${2:?rev B}; LABEL=${3:-ab}
-ROUNDS=${BENCH_ROUNDS:-6}; DURATION=${BENCH_DURATION:-10s}
+ROUNDS=${BENCH_ROUNDS:-6}; DURATION=${BENCH_DURATION:-10s}; WARMUP=${BENCH_WARMUP:-240}
 WORK=$(mktemp -d)
 SIM_PORT=18290; PORT_A=18281; PORT_B=18282
 SIM_KEY=bench-sim-key
@@ -72,7 +73,7 @@ stream() { # url auth: "<ttft p50> <gap p99>"
 }
 
 echo "warming up"
-for i in 1 2 3; do load "$URL_A" "Bearer $KEY_A" 8 15s > /dev/null; load "$URL_B" "Bearer $KEY_B" 8 15s > /dev/null; done
+for i in $(seq 1 $((WARMUP / 15))); do load "$URL_A" "Bearer $KEY_A" 8 15s > /dev/null; load "$URL_B" "Bearer $KEY_B" 8 15s > /dev/null; done
 
 OUT=bench/results/$(date -u +%Y-%m-%d)-ab-$LABEL.md
 {
@@ -81,7 +82,7 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-ab-$LABEL.md
   echo "\`bash bench/ab.sh $REV_A $REV_B $LABEL\`; $(nproc) cores; $(java -version 2>&1 | head -1). Both gateways run side by side"
   echo "on CPU 1 (only one under load at a time), the simulator, wrk and the stream probe on CPU 0; legs alternate A B, B A, …"
   echo "($ROUNDS rounds, $DURATION per wrk leg, 30 streams of 32 tokens 20 ms apart per stream leg). Request \`bench/chat-2k.json\`,"
-  echo "v1 → v1, team key, quota, ledger and meters as each build has them. After 90 s of warm-up for each."
+  echo "v1 → v1, team key, quota, ledger and meters as each build has them. After $WARMUP s of warm-up for each, in alternating 15 s legs."
   echo
   echo "| round | order | direct p50 c1 | A p50 c1 | B p50 c1 | A p99 c1 | B p99 c1 | A req/s c16 | B req/s c16 | B/A req/s | A ttft p50 | B ttft p50 | A gap p99 | B gap p99 |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
