@@ -5,6 +5,7 @@
 #   bash bench/ab.sh <rev A> <rev B> [label]       e.g. bash bench/ab.sh 221cad4 HEAD usage-ledger
 # BENCH_ROUNDS (default 6) rounds of: c=1 latency, c=16 throughput, 30 streams; BENCH_DURATION per leg (default 10s);
 # BENCH_WARMUP seconds of load per gateway before the rounds (default 240: the JIT is still warming after 90 s here).
+# A_ARGS / B_ARGS: more arguments for one side (e.g. A_ARGS=--gateway.usage.ledger=false with the same rev twice).
 # Writes bench/results/<date>-ab-<label>.md. About 16 minutes with the defaults; nothing else may run meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,13 +45,14 @@ gateway:
       dialect: v1
       limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 }
 YAML
-start_gateway() { # jar port name: echoes the PID
+start_gateway() { # jar port name extra-args: echoes the PID
+  # shellcheck disable=SC2086
   taskset -c 1 java -jar "$1" --server.port=$2 --spring.config.additional-location=file:$WORK/gateway.yaml \
-    --gateway.data-dir=$WORK/data-$3 --gateway.admin.token=$ADMIN > "$WORK/gw-$3.log" 2>&1 &
+    --gateway.data-dir=$WORK/data-$3 --gateway.admin.token=$ADMIN $4 > "$WORK/gw-$3.log" 2>&1 &
   echo $!
 }
-PID_A=$(start_gateway "$WORK/a.jar" $PORT_A a)
-PID_B=$(start_gateway "$WORK/b.jar" $PORT_B b)
+PID_A=$(start_gateway "$WORK/a.jar" $PORT_A a "${A_ARGS:-}")
+PID_B=$(start_gateway "$WORK/b.jar" $PORT_B b "${B_ARGS:-}")
 for port in $PORT_A $PORT_B; do until curl -sf -o /dev/null localhost:$port/actuator/health; do sleep 0.2; done; done
 key() { # port
   local team
@@ -79,7 +81,7 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-ab-$LABEL.md
 {
   echo "# A/B: \`$SHA_A\` (A) vs \`$SHA_B\` (B) on the request path ($(date -u +%Y-%m-%dT%H:%MZ))"
   echo
-  echo "\`bash bench/ab.sh $REV_A $REV_B $LABEL\`; $(nproc) cores; $(java -version 2>&1 | head -1). Both gateways run side by side"
+  echo "\`A_ARGS='${A_ARGS:-}' B_ARGS='${B_ARGS:-}' bash bench/ab.sh $REV_A $REV_B $LABEL\`; $(nproc) cores; $(java -version 2>&1 | head -1). Both gateways run side by side"
   echo "on CPU 1 (only one under load at a time), the simulator, wrk and the stream probe on CPU 0; legs alternate A B, B A, …"
   echo "($ROUNDS rounds, $DURATION per wrk leg, 30 streams of 32 tokens 20 ms apart per stream leg). Request \`bench/chat-2k.json\`,"
   echo "v1 → v1, team key, quota, ledger and meters as each build has them. After $WARMUP s of warm-up for each, in alternating 15 s legs."
