@@ -215,7 +215,7 @@ public class AdminController {
         node.put("name", d.name());
         node.put("kind", d.kind().name().toLowerCase().replace('_', '-'));
         node.put("model", d.model());
-        node.put("dialect", d.dialect().name().toLowerCase().replace('_', '-'));
+        node.put("dialect", d.dialect().label());
         node.put("url", d.url().toString());
         node.put("deploymentName", d.deploymentName());
         node.put("connectTimeout", d.timeouts().connect().toString());

@@ -224,10 +224,9 @@ public final class CompletionPipeline {
 
     /** Who asked for what, as the usage ledger and the GenAI meters name it. */
     private static RequestUsage.Caller caller(Inbound inbound, CanonicalRequest request, String model) {
-        String dialect = inbound.caller().name().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         String operation = request.operation() == Operation.CHAT ? "chat" : "text_completion"; // gen_ai.operation.name
         return new RequestUsage.Caller(inbound.requestId(), inbound.team().teamId(), inbound.team().teamName(), inbound.team().keyId(), model,
-                dialect, operation, request.stream());
+                inbound.caller().name().label(), operation, request.stream());
     }
 
     /** The prompt through the input chain: a block gives the reservation back and refuses the request. */

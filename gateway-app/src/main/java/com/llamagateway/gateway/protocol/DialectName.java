@@ -7,5 +7,10 @@ public enum DialectName {
     /** Azure AI Model Inference API: {@code /chat/completions}, {@code /completions}, {@code /info}. */
     AZURE_INFERENCE,
     /** Azure ML managed online endpoint: {@code /score} with {@code input_data}. */
-    SCORE
+    SCORE;
+
+    /** The name configuration, the admin API and the usage ledger use: {@code v1}, {@code azure-inference}, {@code score}. */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
 }
