@@ -63,12 +63,19 @@ KEY_A=$(key $PORT_A); KEY_B=$(key $PORT_B)
 URL_A=http://127.0.0.1:$PORT_A/v1/chat/completions; URL_B=http://127.0.0.1:$PORT_B/v1/chat/completions
 DIRECT=http://127.0.0.1:$SIM_PORT/llama31-70b-serverless/v1/chat/completions
 
-load() { # url auth connections duration: "<req/s> <p50 ms> <p99 ms> <errors>"
+TICK=$(getconf CLK_TCK)
+cpu_ticks() { # pid: user + system CPU time of the process so far, in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+load() { # url auth connections duration [gateway pid]: "<req/s> <p50 ms> <p99 ms> <errors> <CPU µs per request>"
+  local before=0 after=0
+  [ -n "${5:-}" ] && before=$(cpu_ticks "$5")
   BODY_FILE=bench/chat-2k.json AUTH="$2" taskset -c 0 wrk -t1 -c"$3" -d"$4" --latency -s bench/post.lua "$1" > "$WORK/wrk.txt"
-  awk '
+  [ -n "${5:-}" ] && after=$(cpu_ticks "$5")
+  awk -v ticks=$((after - before)) -v tick=$TICK '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-    /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {rps=$2} /Non-2xx|Socket errors/ {err=err $0}
-    END {printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (err=="" ? "0" : "ERR")}' "$WORK/wrk.txt"
+    /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {rps=$2} / requests in / {n=$1} /Non-2xx|Socket errors/ {err=err $0}
+    END {printf "%.0f %.3f %.3f %s %.1f\n", rps, p50, p99, (err=="" ? "0" : "ERR"), (n > 0 ? ticks * 1e6 / tick / n : 0)}' "$WORK/wrk.txt"
 }
 stream() { # url auth: "<ttft p50> <gap p99>"
   taskset -c 0 java bench/StreamProbe.java "$1" "$2" bench/chat-2k-stream.json 30 | sed -E 's/.*ttft_ms_p50=([0-9.]+).*gap_ms_p99=([0-9.]+).*/\1 \2/'
@@ -86,8 +93,8 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-ab-$LABEL.md
   echo "($ROUNDS rounds, $DURATION per wrk leg, 30 streams of 32 tokens 20 ms apart per stream leg). Request \`bench/chat-2k.json\`,"
   echo "v1 → v1, team key, quota, ledger and meters as each build has them. After $WARMUP s of warm-up for each, in alternating 15 s legs."
   echo
-  echo "| round | order | direct p50 c1 | A p50 c1 | B p50 c1 | A p99 c1 | B p99 c1 | A req/s c16 | B req/s c16 | B/A req/s | A ttft p50 | B ttft p50 | A gap p99 | B gap p99 |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| round | order | direct p50 c1 | A p50 c1 | B p50 c1 | A p99 c1 | B p99 c1 | A req/s c16 | B req/s c16 | B/A req/s | A CPU µs/req | B CPU µs/req | B/A CPU | A ttft p50 | B ttft p50 | A gap p99 | B gap p99 |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$OUT"
 curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
 ERRORS=0
@@ -96,28 +103,29 @@ for round in $(seq 1 "$ROUNDS"); do
   read -r _ d50 _ _ <<< "$(load "$DIRECT" "Bearer $SIM_KEY" 1 "$DURATION")"
   declare -A r
   for side in $order; do
-    if [ $side = A ]; then url=$URL_A; k=$KEY_A; else url=$URL_B; k=$KEY_B; fi
-    read -r _ p50 p99 e1 <<< "$(load "$url" "Bearer $k" 1 "$DURATION")"
-    read -r rps _ _ e2 <<< "$(load "$url" "Bearer $k" 16 "$DURATION")"
+    if [ $side = A ]; then url=$URL_A; k=$KEY_A; pid=$PID_A; else url=$URL_B; k=$KEY_B; pid=$PID_B; fi
+    read -r _ p50 p99 e1 _ <<< "$(load "$url" "Bearer $k" 1 "$DURATION")"
+    read -r rps _ _ e2 cpu <<< "$(load "$url" "Bearer $k" 16 "$DURATION" "$pid")"
     curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":20}' > /dev/null
     read -r ttft gap <<< "$(stream "$url" "Bearer $k")"
     curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
     [ "$e1$e2" = "00" ] || ERRORS=$((ERRORS + 1))
-    r[${side}50]=$p50; r[${side}99]=$p99; r[${side}rps]=$rps; r[${side}ttft]=$ttft; r[${side}gap]=$gap
+    r[${side}50]=$p50; r[${side}99]=$p99; r[${side}rps]=$rps; r[${side}ttft]=$ttft; r[${side}gap]=$gap; r[${side}cpu]=$cpu
   done
-  echo "$d50 ${r[A50]} ${r[B50]} ${r[A99]} ${r[B99]} ${r[Arps]} ${r[Brps]} ${r[Attft]} ${r[Bttft]} ${r[Agap]} ${r[Bgap]}" >> "$WORK/rounds.txt"
+  echo "$d50 ${r[A50]} ${r[B50]} ${r[A99]} ${r[B99]} ${r[Arps]} ${r[Brps]} ${r[Attft]} ${r[Bttft]} ${r[Agap]} ${r[Bgap]} ${r[Acpu]} ${r[Bcpu]}" >> "$WORK/rounds.txt"
   awk -v n=$round -v o="$order" -v d=$d50 -v a50=${r[A50]} -v b50=${r[B50]} -v a99=${r[A99]} -v b99=${r[B99]} -v ar=${r[Arps]} -v br=${r[Brps]} \
-      -v at=${r[Attft]} -v bt=${r[Bttft]} -v ag=${r[Agap]} -v bg=${r[Bgap]} \
-      'BEGIN {printf "| %d | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %d | %.3f | %.2f | %.2f | %.2f | %.2f |\n", n, o, d, a50, b50, a99, b99, ar, br, br/ar, at, bt, ag, bg}' >> "$OUT"
+      -v at=${r[Attft]} -v bt=${r[Bttft]} -v ag=${r[Agap]} -v bg=${r[Bgap]} -v ac=${r[Acpu]} -v bc=${r[Bcpu]} \
+      'BEGIN {printf "| %d | %s | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %d | %.3f | %.0f | %.0f | %.3f | %.2f | %.2f | %.2f | %.2f |\n", n, o, d, a50, b50, a99, b99, ar, br, br/ar, ac, bc, bc/ac, at, bt, ag, bg}' >> "$OUT"
 done
 # the median of each column over the rounds (B/A of the medians' req/s as well)
 sort_median() { tr ' ' '\n' | sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
 M=()
-for col in $(seq 1 11); do M+=("$(cut -d' ' -f$col "$WORK/rounds.txt" | sort_median)"); done
+for col in $(seq 1 13); do M+=("$(cut -d' ' -f$col "$WORK/rounds.txt" | sort_median)"); done
 RATIO=$(awk '{print $7 / $6}' "$WORK/rounds.txt" | sort_median)
+CPU_RATIO=$(awk '{print $13 / $12}' "$WORK/rounds.txt" | sort_median)
 awk -v d=${M[0]} -v a50=${M[1]} -v b50=${M[2]} -v a99=${M[3]} -v b99=${M[4]} -v ar=${M[5]} -v br=${M[6]} -v q=$RATIO \
-    -v at=${M[7]} -v bt=${M[8]} -v ag=${M[9]} -v bg=${M[10]} \
-    'BEGIN {printf "| **median** | | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %d | %.3f | %.2f | %.2f | %.2f | %.2f |\n", d, a50, b50, a99, b99, ar, br, q, at, bt, ag, bg}' >> "$OUT"
+    -v at=${M[7]} -v bt=${M[8]} -v ag=${M[9]} -v bg=${M[10]} -v ac=${M[11]} -v bc=${M[12]} -v qc=$CPU_RATIO \
+    'BEGIN {printf "| **median** | | %.3f | %.3f | %.3f | %.3f | %.3f | %d | %d | %.3f | %.0f | %.0f | %.3f | %.2f | %.2f | %.2f | %.2f |\n", d, a50, b50, a99, b99, ar, br, q, ac, bc, qc, at, bt, ag, bg}' >> "$OUT"
 {
   echo
   echo "Resident memory at the end: A $(ps -o rss= -p $PID_A | tr -d ' ') KiB, B $(ps -o rss= -p $PID_B | tr -d ' ') KiB. Legs with wrk errors: $ERRORS."

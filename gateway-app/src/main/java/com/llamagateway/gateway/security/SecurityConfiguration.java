@@ -16,6 +16,7 @@ import org.springframework.security.authentication.ReactiveAuthenticationManager
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.reactive.EnableWebFluxSecurity;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.core.Authentication;
@@ -90,6 +91,16 @@ public class SecurityConfiguration {
     @Order(3)
     SecurityWebFilterChain everythingElse(ServerHttpSecurity http) {
         return stateless(http).authorizeExchange(a -> a.anyExchange().permitAll()).build();
+    }
+
+    /**
+     * No observations around Spring Security's filters, authentications and authorizations: on every request they cost
+     * more CPU than the rest of the security chain does (bench/results/2026-12-02-ab-*.md) and tell nothing that
+     * {@code http.server.requests} (status 401/403) and the gateway's own meters do not.
+     */
+    @Bean
+    SecurityObservationSettings noSecurityObservations() {
+        return SecurityObservationSettings.noObservations();
     }
 
     /**

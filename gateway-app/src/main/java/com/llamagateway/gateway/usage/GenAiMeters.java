@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +49,45 @@ public final class GenAiMeters {
         this.teamTagLimit = teamTagLimit;
     }
 
-    private record Key(String operation, String requestModel, String responseModel, String team, String deployment, String outcome) {
+    /**
+     * One series' tags. Hand-written equals and hashCode: the lookup runs once per request, and a record's generated
+     * ones (method handles over every component) cost several times more there (bench/profile.sh).
+     */
+    private static final class Key {
+        final String operation;
+        final String requestModel;
+        final String responseModel;
+        final String team;
+        final String deployment;
+        final String outcome;
+        private final int hash;
+
+        Key(String operation, String requestModel, String responseModel, String team, String deployment, String outcome) {
+            this.operation = operation;
+            this.requestModel = requestModel;
+            this.responseModel = responseModel;
+            this.team = team;
+            this.deployment = deployment;
+            this.outcome = outcome;
+            int h = Objects.hashCode(operation);
+            h = 31 * h + Objects.hashCode(requestModel);
+            h = 31 * h + Objects.hashCode(responseModel);
+            h = 31 * h + Objects.hashCode(team);
+            h = 31 * h + Objects.hashCode(deployment);
+            this.hash = 31 * h + Objects.hashCode(outcome);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && hash == k.hash && Objects.equals(operation, k.operation) && Objects.equals(requestModel, k.requestModel)
+                    && Objects.equals(responseModel, k.responseModel) && Objects.equals(team, k.team) && Objects.equals(deployment, k.deployment)
+                    && Objects.equals(outcome, k.outcome);
+        }
     }
 
     private record Meters(DistributionSummary input, DistributionSummary output, Timer duration, Timer firstToken, Timer perOutputToken) {
@@ -86,14 +125,14 @@ public final class GenAiMeters {
     }
 
     private Meters register(Key key) {
-        Tags tags = Tags.of("gen_ai.operation.name", key.operation(), "gen_ai.provider.name", "azure.ai.inference",
-                "gen_ai.request.model", key.requestModel(), "gen_ai.response.model", key.responseModel(),
-                "team", key.team(), "deployment", key.deployment());
+        Tags tags = Tags.of("gen_ai.operation.name", key.operation, "gen_ai.provider.name", "azure.ai.inference",
+                "gen_ai.request.model", key.requestModel, "gen_ai.response.model", key.responseModel,
+                "team", key.team, "deployment", key.deployment);
         // the outcome on the duration only: the token and per-token meters of one series stay whole
         return new Meters(
                 tokens(tags.and("gen_ai.token.type", "input")),
                 tokens(tags.and("gen_ai.token.type", "output")),
-                Timer.builder(REQUEST_DURATION).description("GenAI request duration").tags(tags).tag("outcome", key.outcome())
+                Timer.builder(REQUEST_DURATION).description("GenAI request duration").tags(tags).tag("outcome", key.outcome)
                         .serviceLevelObjectives(DURATION_BUCKETS).register(registry),
                 Timer.builder(TIME_TO_FIRST_TOKEN).description("Time to the first event of a stream").tags(tags)
                         .serviceLevelObjectives(FIRST_TOKEN_BUCKETS).register(registry),

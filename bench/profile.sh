@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# A CPU profile of the gateway at steady load: async-profiler 4.2 (tools.profiler:async-profiler from Maven Central,
+# its .so loaded into the running gateway with jcmd JVMTI.agent_load), wrk at 16 connections, the same request and
+# pinning as bench/ab.sh (gateway on CPU 1; simulator and wrk on CPU 0).
+#   bash bench/profile.sh [label] [gateway args...]    e.g. bash bench/profile.sh ledger-off --gateway.usage.ledger=false
+# PROFILE_WARMUP seconds of load before (default 90), PROFILE_SECONDS profiled (default 30), PROFILE_EVENT (cpu|alloc).
+# Writes bench/results/profiles/<date>-<label>.collapsed (folded stacks: flamegraph.pl or speedscope read them) and prints the hottest frames of our own code and the
+# share of samples under a few frames that matter on the request path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LABEL=${1:-profile}; shift || true
+WARMUP=${PROFILE_WARMUP:-90}; SECONDS_PROFILED=${PROFILE_SECONDS:-30}; EVENT=${PROFILE_EVENT:-cpu}
+WORK=$(mktemp -d)
+SIM_PORT=18390; GW_PORT=18380; SIM_KEY=bench-sim-key
+ADMIN=bench-admin-token-$(date +%s)-0123456789
+
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || { echo "needs wrk (Debian package wrk)"; exit 1; }
+AP_JAR=$HOME/.m2/repository/tools/profiler/async-profiler/4.2/async-profiler-4.2.jar
+[ -f "$AP_JAR" ] || ./mvnw -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.2
+mkdir -p "$WORK/ap" && unzip -q -o "$AP_JAR" 'linux-x64/*' -d "$WORK/ap"
+AGENT=$WORK/ap/linux-x64/libasyncProfiler.so
+. bench/lib.sh
+
+start_simulator $SIM_PORT $SIM_KEY
+cat > "$WORK/gateway.yaml" <<YAML
+gateway:
+  deployments:
+    bench-v1:
+      kind: serverless
+      url: http://127.0.0.1:$SIM_PORT/llama31-70b-serverless
+      api-key: $SIM_KEY
+      model: Meta-Llama-3.1-70B-Instruct
+      dialect: v1
+      limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 }
+YAML
+# shellcheck disable=SC2068
+taskset -c 1 java -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints -jar gateway-app/target/gateway-app.jar \
+  --server.port=$GW_PORT --spring.config.additional-location=file:$WORK/gateway.yaml \
+  --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN $@ > "$WORK/gw.log" 2>&1 &
+GW_PID=$!
+until curl -sf -o /dev/null localhost:$GW_PORT/actuator/health; do sleep 0.2; done
+TEAM=$(curl -s localhost:$GW_PORT/admin/v1/teams -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"name":"bench"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
+KEY=$(curl -s -X POST localhost:$GW_PORT/admin/v1/teams/$TEAM/keys -H "Authorization: Bearer $ADMIN" | sed -E 's/.*"key":"([^"]+)".*/\1/')
+URL=http://127.0.0.1:$GW_PORT/v1/chat/completions
+# instant answers: the gateway, not the simulated generation, is what the load waits on
+curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
+wrk_load() { BODY_FILE=bench/chat-2k.json AUTH="Bearer $KEY" taskset -c 0 wrk -t1 -c16 -d"$1" --latency -s bench/post.lua "$URL"; }
+
+echo "warming up for $WARMUP s"
+wrk_load "${WARMUP}s" | grep "Requests/sec" | sed 's/^/warm-up, not profiled: /' 
+mkdir -p bench/results/profiles
+OUT=bench/results/profiles/$(date -u +%Y-%m-%d)-$LABEL
+# jcmd reads name=value pairs itself: the agent's options go through quoted
+jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"start,event=$EVENT,interval=1ms\"" | grep -v "^$GW_PID:" || true
+wrk_load "${SECONDS_PROFILED}s" | grep "Requests/sec" | sed 's/^/profiled: /' 
+jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"stop,file=$OUT.collapsed,collapsed\"" | grep -v "^$GW_PID:" || true
+sleep 1
+TOTAL=$(awk '{s+=$NF} END {print s}' "$OUT.collapsed")
+share() { # label pattern: the share of all samples whose stack contains the pattern
+  awk -v p="$2" -v t="$TOTAL" -v l="$1" 'index($0, p) {s+=$NF} END {printf "%-44s %5.1f %%\n", l, 100 * s / t}' "$OUT.collapsed"
+}
+echo "samples: $TOTAL ($OUT.collapsed)"
+share "JIT compiler threads" "C2 CompilerThread"
+share "GC" "GC Thread"
+share "Spring Security filter chain" "WebFilterChainProxy.filter"
+share "Micrometer observations" "io/micrometer/observation"
+share "upstream WebClient exchange" "UpstreamClient"
+share "usage ledger (flush, H2)" "UsageLedger"
+share "usage recorder (meters, queue)" "UsageRecorder.record"
+share "request usage tracking" "RequestUsage"
+share "quota admission" "Admission"
+share "Jackson" "com/fasterxml/jackson"
+echo "hottest frames of com/llamagateway (self + callees):"
+awk '{n=$NF; $NF=""; split($0, f, ";"); delete seen; for (i in f) if (f[i] ~ /^com\/llamagateway/ && !(f[i] in seen)) {seen[f[i]]=1; c[f[i]]+=n}}
+     END {for (k in c) print c[k], k}' "$OUT.collapsed" | sort -rn | head -25 | awk -v t="$TOTAL" '{printf "  %5.1f %%  %s\n", 100 * $1 / t, $2}'
