@@ -4,7 +4,8 @@
 # pinning as bench/ab.sh (gateway on CPU 1; simulator and wrk on CPU 0).
 #   bash bench/profile.sh [label] [gateway args...]    e.g. bash bench/profile.sh ledger-off --gateway.usage.ledger=false
 # PROFILE_WARMUP seconds of load before (default 90), PROFILE_SECONDS profiled (default 30), PROFILE_EVENT (cpu|alloc).
-# Writes bench/results/profiles/<date>-<label>.collapsed (folded stacks: flamegraph.pl or speedscope read them) and prints the hottest frames of our own code and the
+# Writes $PROFILE_DIR/<date>-<label>.collapsed (default /tmp/llgw-profiles; folded stacks, ~100 MB: flamegraph.pl or
+# speedscope read them; not for the repository) and prints the hottest frames of our own code and the
 # share of samples under a few frames that matter on the request path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,8 +49,9 @@ wrk_load() { BODY_FILE=bench/chat-2k.json AUTH="Bearer $KEY" taskset -c 0 wrk -t
 
 echo "warming up for $WARMUP s"
 wrk_load "${WARMUP}s" | grep "Requests/sec" | sed 's/^/warm-up, not profiled: /' 
-mkdir -p bench/results/profiles
-OUT=bench/results/profiles/$(date -u +%Y-%m-%d)-$LABEL
+PROFILE_DIR=${PROFILE_DIR:-/tmp/llgw-profiles}
+mkdir -p "$PROFILE_DIR"
+OUT=$PROFILE_DIR/$(date -u +%Y-%m-%d)-$LABEL
 # jcmd reads name=value pairs itself: the agent's options go through quoted
 jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"start,event=$EVENT,interval=1ms\"" | grep -v "^$GW_PID:" || true
 wrk_load "${SECONDS_PROFILED}s" | grep "Requests/sec" | sed 's/^/profiled: /' 
