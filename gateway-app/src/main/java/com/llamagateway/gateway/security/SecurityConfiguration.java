@@ -95,7 +95,7 @@ public class SecurityConfiguration {
 
     /**
      * No observations around Spring Security's filters, authentications and authorizations: on every request they cost
-     * more CPU than the rest of the security chain does (bench/results/2026-12-02-ab-*.md) and tell nothing that
+     * more CPU than the rest of the security chain does (bench/results/2026-12-02-ab-security-obs-off.md) and tell nothing that
      * {@code http.server.requests} (status 401/403) and the gateway's own meters do not.
      */
     @Bean
