@@ -34,17 +34,7 @@ build "$REV_B" "$WORK/b.jar"
 SHA_A=$(git rev-parse --short "$REV_A"); SHA_B=$(git rev-parse --short "$REV_B")
 
 start_simulator $SIM_PORT $SIM_KEY
-cat > "$WORK/gateway.yaml" <<YAML
-gateway:
-  deployments:
-    bench-v1:
-      kind: serverless
-      url: http://127.0.0.1:$SIM_PORT/llama31-70b-serverless
-      api-key: $SIM_KEY
-      model: Meta-Llama-3.1-70B-Instruct
-      dialect: v1
-      limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 }
-YAML
+write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
 start_gateway() { # jar port name extra-args: echoes the PID
   # shellcheck disable=SC2086
   taskset -c 1 java -jar "$1" --server.port=$2 --spring.config.additional-location=file:$WORK/gateway.yaml \
@@ -54,12 +44,7 @@ start_gateway() { # jar port name extra-args: echoes the PID
 PID_A=$(start_gateway "$WORK/a.jar" $PORT_A a "${A_ARGS:-}")
 PID_B=$(start_gateway "$WORK/b.jar" $PORT_B b "${B_ARGS:-}")
 for port in $PORT_A $PORT_B; do until curl -sf -o /dev/null localhost:$port/actuator/health; do sleep 0.2; done; done
-key() { # port
-  local team
-  team=$(curl -s localhost:$1/admin/v1/teams -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"name":"bench"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
-  curl -s -X POST localhost:$1/admin/v1/teams/$team/keys -H "Authorization: Bearer $ADMIN" | sed -E 's/.*"key":"([^"]+)".*/\1/'
-}
-KEY_A=$(key $PORT_A); KEY_B=$(key $PORT_B)
+KEY_A=$(team_key $PORT_A $ADMIN); KEY_B=$(team_key $PORT_B $ADMIN)
 URL_A=http://127.0.0.1:$PORT_A/v1/chat/completions; URL_B=http://127.0.0.1:$PORT_B/v1/chat/completions
 DIRECT=http://127.0.0.1:$SIM_PORT/llama31-70b-serverless/v1/chat/completions
 

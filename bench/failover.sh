@@ -42,8 +42,7 @@ start_gateway() { # extra arguments
     --gateway.data-dir=$WORK/data-$RANDOM --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
   GW_PID=$!
   until curl -sf -o /dev/null localhost:$GW_PORT/actuator/health; do sleep 0.2; done
-  TEAM=$(curl -s localhost:$GW_PORT/admin/v1/teams -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d "{\"name\":\"bench-$RANDOM\"}" | sed -E 's/.*"id":"([^"]+)".*/\1/')
-  KEY=$(curl -s -X POST localhost:$GW_PORT/admin/v1/teams/$TEAM/keys -H "Authorization: Bearer $ADMIN" | sed -E 's/.*"key":"([^"]+)".*/\1/')
+  KEY=$(team_key $GW_PORT $ADMIN bench-$RANDOM)
 }
 stop_gateway() { kill $GW_PID; wait $GW_PID 2>/dev/null || true; }
 probe() { # count [concurrency]

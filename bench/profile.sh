@@ -23,47 +23,35 @@ AGENT=$WORK/ap/linux-x64/libasyncProfiler.so
 . bench/lib.sh
 
 start_simulator $SIM_PORT $SIM_KEY
-cat > "$WORK/gateway.yaml" <<YAML
-gateway:
-  deployments:
-    bench-v1:
-      kind: serverless
-      url: http://127.0.0.1:$SIM_PORT/llama31-70b-serverless
-      api-key: $SIM_KEY
-      model: Meta-Llama-3.1-70B-Instruct
-      dialect: v1
-      limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 }
-YAML
-# shellcheck disable=SC2068
+write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
 taskset -c 1 java -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints -jar gateway-app/target/gateway-app.jar \
   --server.port=$GW_PORT --spring.config.additional-location=file:$WORK/gateway.yaml \
-  --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN $@ > "$WORK/gw.log" 2>&1 &
+  --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
 GW_PID=$!
 until curl -sf -o /dev/null localhost:$GW_PORT/actuator/health; do sleep 0.2; done
-TEAM=$(curl -s localhost:$GW_PORT/admin/v1/teams -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"name":"bench"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
-KEY=$(curl -s -X POST localhost:$GW_PORT/admin/v1/teams/$TEAM/keys -H "Authorization: Bearer $ADMIN" | sed -E 's/.*"key":"([^"]+)".*/\1/')
+KEY=$(team_key $GW_PORT $ADMIN)
 URL=http://127.0.0.1:$GW_PORT/v1/chat/completions
 # instant answers: the gateway, not the simulated generation, is what the load waits on
 curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
 wrk_load() { BODY_FILE=bench/chat-2k.json AUTH="Bearer $KEY" taskset -c 0 wrk -t1 -c16 -d"$1" --latency -s bench/post.lua "$URL"; }
 
 echo "warming up for $WARMUP s"
-wrk_load "${WARMUP}s" | grep "Requests/sec" | sed 's/^/warm-up, not profiled: /' 
+wrk_load "${WARMUP}s" | grep "Requests/sec" | sed 's/^/warm-up, not profiled: /'
 PROFILE_DIR=${PROFILE_DIR:-/tmp/llgw-profiles}
 mkdir -p "$PROFILE_DIR"
 OUT=$PROFILE_DIR/$(date -u +%Y-%m-%d)-$LABEL
 # jcmd reads name=value pairs itself: the agent's options go through quoted
-jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"start,event=$EVENT,interval=1ms\"" | grep -v "^$GW_PID:" || true
-wrk_load "${SECONDS_PROFILED}s" | grep "Requests/sec" | sed 's/^/profiled: /' 
+jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"start,event=$EVENT,interval=1ms,threads\"" | grep -v "^$GW_PID:" || true
+wrk_load "${SECONDS_PROFILED}s" | grep "Requests/sec" | sed 's/^/profiled: /'
 jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"stop,file=$OUT.collapsed,collapsed\"" | grep -v "^$GW_PID:" || true
 sleep 1
 TOTAL=$(awk '{s+=$NF} END {print s}' "$OUT.collapsed")
-share() { # label pattern: the share of all samples whose stack contains the pattern
-  awk -v p="$2" -v t="$TOTAL" -v l="$1" 'index($0, p) {s+=$NF} END {printf "%-44s %5.1f %%\n", l, 100 * s / t}' "$OUT.collapsed"
+share() { # label regex: the share of all samples whose stack (thread name first, as [name tid=N]) matches
+  awk -v p="$2" -v t="$TOTAL" -v l="$1" '$0 ~ p {s+=$NF} END {printf "%-44s %5.1f %%\n", l, 100 * s / t}' "$OUT.collapsed"
 }
 echo "samples: $TOTAL ($OUT.collapsed)"
-share "JIT compiler threads" "C2 CompilerThread"
-share "GC" "GC Thread"
+share "JIT compiler threads" "^[[]C[12] CompilerThre"
+share "GC and VM threads" "^[[](GC Thread|G1 |VM Thread)"
 share "Spring Security filter chain" "WebFilterChainProxy.filter"
 share "Micrometer observations" "io/micrometer/observation"
 share "upstream WebClient exchange" "UpstreamClient"
@@ -71,7 +59,7 @@ share "usage ledger (flush, H2)" "UsageLedger"
 share "usage recorder (meters, queue)" "UsageRecorder.record"
 share "request usage tracking" "RequestUsage"
 share "quota admission" "Admission"
-share "Jackson" "com/fasterxml/jackson"
+share "Jackson" "tools/jackson"
 echo "hottest frames of com/llamagateway (self + callees):"
 awk '{n=$NF; $NF=""; split($0, f, ";"); delete seen; for (i in f) if (f[i] ~ /^com\/llamagateway/ && !(f[i] in seen)) {seen[f[i]]=1; c[f[i]]+=n}}
      END {for (k in c) print c[k], k}' "$OUT.collapsed" | sort -rn | head -25 | awk -v t="$TOTAL" '{printf "  %5.1f %%  %s\n", 100 * $1 / t, $2}'

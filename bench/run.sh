@@ -15,18 +15,7 @@ DURATION=${BENCH_DURATION:-10s}
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || { echo "needs wrk (Debian package wrk)"; exit 1; }
 . bench/lib.sh
 start_simulator $SIM_PORT $SIM_KEY
-cat > "$WORK/gateway.yaml" <<YAML
-gateway:
-  deployments:
-    bench-v1:
-      kind: serverless
-      url: http://127.0.0.1:$SIM_PORT/llama31-70b-serverless
-      api-key: $SIM_KEY
-      model: Meta-Llama-3.1-70B-Instruct
-      dialect: v1
-      # the quota stage runs, but must not refuse: every leg measures answers, not 429s
-      limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 }
-YAML
+write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
 taskset -c 1 java -jar gateway-app/target/gateway-app.jar --server.port=$GW_PORT --spring.config.additional-location=file:$WORK/gateway.yaml \
   --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN > "$WORK/gw.log" 2>&1 &
 GW_PID=$!
@@ -34,8 +23,7 @@ START=$(date +%s%N)
 until curl -sf -o /dev/null localhost:$GW_PORT/actuator/health; do sleep 0.2; done
 COLD_START_MS=$(( ($(date +%s%N) - START) / 1000000 ))
 
-TEAM=$(curl -s localhost:$GW_PORT/admin/v1/teams -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"name":"bench"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
-KEY=$(curl -s -X POST localhost:$GW_PORT/admin/v1/teams/$TEAM/keys -H "Authorization: Bearer $ADMIN" | sed -E 's/.*"key":"([^"]+)".*/\1/')
+KEY=$(team_key $GW_PORT $ADMIN)
 DIRECT=http://127.0.0.1:$SIM_PORT/llama31-70b-serverless/v1/chat/completions
 GATEWAY=http://127.0.0.1:$GW_PORT/v1/chat/completions
 
