@@ -56,9 +56,24 @@ public final class Admission {
         return admit(teamId, model, candidates, request, false);
     }
 
+    /**
+     * A request whose cost is not known before it is answered (pass-through to a deployment's own API): one request
+     * on the team's and the deployment's request buckets, no tokens reserved — their tokens buckets refuse it only
+     * while in debt. Settling it with the answer's usage charges those tokens then; settling it with none counts
+     * the request alone.
+     */
+    public Mono<Admitted> admitRequest(String teamId, String model, Deployment deployment) {
+        return admit(teamId, model, List.of(deployment), () -> Demand.REQUEST_ONLY, true);
+    }
+
     private Mono<Admitted> admit(String teamId, String model, List<Deployment> candidates, CanonicalRequest request, boolean coolDownsApply) {
+        return admit(teamId, model, candidates, () -> Demand.of(request, counter, defaultMaxTokens), coolDownsApply);
+    }
+
+    private Mono<Admitted> admit(String teamId, String model, List<Deployment> candidates, java.util.function.Supplier<Demand> demanded,
+                                 boolean coolDownsApply) {
         return Mono.defer(() -> {
-            Demand demand = Demand.of(request, counter, defaultMaxTokens);
+            Demand demand = demanded.get();
             ScopeQuota team = new ScopeQuota(Scope.team(teamId, model), limits.team(teamId, model));
             List<ScopeQuota> pool = candidates.stream().map(d -> new ScopeQuota(Scope.deployment(d.name()), limits.deployment(d))).toList();
             // larger than any limit can be is "never fits" for every scope, without numbers the store need not handle

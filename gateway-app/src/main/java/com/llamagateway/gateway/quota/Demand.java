@@ -9,7 +9,14 @@ import tools.jackson.databind.JsonNode;
  * output it may produce ({@code max_tokens}, or the configured default cap, for each of {@code n} or
  * {@code best_of} choices, whichever is larger).
  */
-public record Demand(long promptTokens, long outputTokens) {
+public record Demand(long promptTokens, long outputTokens, boolean requestOnly) {
+
+    /** A request whose tokens are not known before it is answered: it reserves none (see {@link Admission#admitRequest}). */
+    public static final Demand REQUEST_ONLY = new Demand(0, 0, true);
+
+    public Demand(long promptTokens, long outputTokens) {
+        this(promptTokens, outputTokens, false);
+    }
 
     public static Demand of(CanonicalRequest request, LlamaTokenCounter counter, int defaultMaxTokens) {
         long perChoice = request.maxTokens() != null ? Math.max(0, request.maxTokens()) : defaultMaxTokens;
@@ -22,9 +29,9 @@ public record Demand(long promptTokens, long outputTokens) {
         return value != null && value.isIntegralNumber() ? value.asInt() : 1;
     }
 
-    /** Never zero: a bucket cannot be asked for nothing. */
+    /** Never zero, but for a request-only demand: a request that may produce tokens reserves at least one. */
     public long tokens() {
-        return Math.max(1, promptTokens + outputTokens);
+        return requestOnly ? 0 : Math.max(1, promptTokens + outputTokens);
     }
 
     public long amount(Unit unit) {

@@ -259,16 +259,31 @@ public final class MemoryQuotaStore implements QuotaStore {
             if (amount > b.limit()) {
                 never = true;
             } else if (b.bucket().getAvailableTokens() < amount) {
-                long nanos = b.bucket().estimateAbilityToConsume(amount).getNanosToWaitForRefill();
+                long nanos = amount == 0 ? nanosToLeaveDebt(b) : b.bucket().estimateAbilityToConsume(amount).getNanosToWaitForRefill();
                 wait = Math.max(wait, -Math.floorDiv(-nanos, 1_000_000L));
             }
         }
         return new Check(never, wait);
     }
 
+    /**
+     * How long until a bucket in debt is back at zero: what Bucket4j's wait for {@code n} tokens is, for the
+     * {@code n = 0} it does not take (a request-only admission's tokens, see {@link Admission#admitRequest}). The
+     * bucket holds its level in token-nanoseconds of a minute's refill (size × period + rounding error); the wait is
+     * the deficit over the limit, as Bucket4j computes it.
+     */
+    private static long nanosToLeaveDebt(UnitBucket b) {
+        io.github.bucket4j.BucketState state = b.bucket().asVerbose().getAvailableTokens().getState();
+        long deficit = -(state.getCurrentSize(0) * Duration.ofMinutes(1).toNanos() + state.getRoundingError(0));
+        return deficit / b.limit();
+    }
+
     private static boolean debit(UnitBucket b, long amount) {
         if (b == null) {
             return false;
+        }
+        if (amount == 0) {
+            return true; // a request-only admission: nothing taken, what it used is charged when it is settled
         }
         if (!b.bucket().tryConsume(amount)) {
             throw new IllegalStateException("a bucket that had room refused");
@@ -326,7 +341,7 @@ public final class MemoryQuotaStore implements QuotaStore {
     }
 
     private static void give(UnitBucket b, long amount) {
-        if (b != null) {
+        if (b != null && amount > 0) {
             b.bucket().addTokens(amount);
         }
     }

@@ -53,7 +53,9 @@ public final class Reservation {
             return Mono.empty();
         }
         long used = usage.totalTokens() > 0 ? usage.totalTokens() : (long) usage.promptTokens() + usage.completionTokens();
-        metrics.promptEstimate(demand.promptTokens(), usage.promptTokens());
+        if (!demand.requestOnly()) { // nothing was estimated
+            metrics.promptEstimate(demand.promptTokens(), usage.promptTokens());
+        }
         metrics.settled(Scope.Kind.DEPLOYMENT, used);
         if (teamLimitsTokens) {
             metrics.settled(Scope.Kind.TEAM, used);

@@ -301,12 +301,16 @@ class QuotaStoreDifferentialTest {
         return Math.max(0, until);
     }
 
-    /** Mostly around the small limits, sometimes larger than any, sometimes near the largest allowed. */
+    /**
+     * Mostly around the small limits, sometimes larger than any, sometimes near the largest allowed, sometimes none
+     * (a request-only admission: pass-through, refused by a tokens bucket only while it is in debt).
+     */
     private static long tokens(Random random) {
         return switch (random.nextInt(20)) {
             case 0 -> ScopeLimits.MAX_PER_MINUTE + 1;
             case 1 -> ScopeLimits.MAX_PER_MINUTE - random.nextInt(1_000_000);
             case 2, 3 -> 5_000 + random.nextInt(30_000);
+            case 4, 5 -> 0;
             default -> 1 + random.nextInt(2_500);
         };
     }
