@@ -6,6 +6,7 @@ import com.llamagateway.gateway.pipeline.Inbound;
 import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.protocol.Operation;
+import com.llamagateway.gateway.security.TeamKeyAuthentication;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ReactiveHttpOutputMessage;
@@ -34,7 +35,7 @@ public final class CompletionHandler {
 
     public Mono<ServerResponse> handle(ServerRequest request, CallerDialect caller, Operation operation) {
         String requestId = RequestIdFilter.of(request.exchange());
-        return Callers.team(request).flatMap(team -> bodies.read(request)
+        return TeamKeyAuthentication.teamOf(request.principal()).flatMap(team -> bodies.read(request)
                         .flatMap(body -> pipeline.handle(new Inbound(requestId, team, caller, operation, body, request.headers().asHttpHeaders()))))
                 .flatMap(this::render)
                 .onErrorResume(error -> errors.render(caller, error, requestId));

@@ -4,6 +4,7 @@ import com.llamagateway.gateway.pipeline.ModelPermission;
 import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.routing.ModelRouter;
+import com.llamagateway.gateway.security.TeamKeyAuthentication;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -27,7 +28,7 @@ public final class ModelsHandler {
 
     /** The models the caller's team may use. */
     public Mono<ServerResponse> list(ServerRequest request) {
-        return Callers.team(request).flatMap(team -> {
+        return TeamKeyAuthentication.teamOf(request.principal()).flatMap(team -> {
             ObjectNode body = json.object();
             body.put("object", "list");
             ArrayNode data = body.putArray("data");
@@ -42,7 +43,7 @@ public final class ModelsHandler {
 
     /** The model is the {@code model} query parameter, the {@code azureml-model-deployment} header, or the only one. */
     public Mono<ServerResponse> info(ServerRequest request, CallerDialect caller) {
-        return Callers.team(request).map(team -> {
+        return TeamKeyAuthentication.teamOf(request.principal()).map(team -> {
                     ModelRouter.Route route = router.route(request.queryParam("model").orElse(null), caller.modelHint(request.headers().asHttpHeaders()));
                     ModelPermission.check(team, route.model());
                     return route;

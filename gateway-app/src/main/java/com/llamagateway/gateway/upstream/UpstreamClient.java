@@ -1,7 +1,6 @@
 package com.llamagateway.gateway.upstream;
 
 import com.llamagateway.gateway.protocol.BackendRequest;
-import com.llamagateway.gateway.protocol.DialectName;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
@@ -143,13 +142,7 @@ public final class UpstreamClient implements AutoCloseable {
                 .headers(headers -> {
                     headers.setContentType(MediaType.APPLICATION_JSON);
                     headers.setAccept(java.util.List.of(accept));
-                    headers.setBearerAuth(deployment.apiKey());
-                    if (deployment.dialect() == DialectName.AZURE_INFERENCE) {
-                        headers.set("api-key", deployment.apiKey());
-                    }
-                    if (deployment.deploymentName() != null) {
-                        headers.set("azureml-model-deployment", deployment.deploymentName());
-                    }
+                    DeploymentCredentials.apply(headers, deployment);
                     if (requestId != null) {
                         headers.set(REQUEST_ID_HEADER, requestId);
                     }
