@@ -16,9 +16,25 @@ final class ClientRoutes {
     private ClientRoutes() {
     }
 
-    /** The Azure AI Model Inference paths: {@code /chat/completions}, {@code /completions}, {@code /info}, {@code /models/…}. */
+    /** Pass-through to a deployment's own API (the passthrough package); Azure's error shape, as the deployments use. */
+    static final String PASS_THROUGH = "/deployments/";
+
+    /**
+     * The Azure AI Model Inference paths: {@code /chat/completions}, {@code /completions}, {@code /info},
+     * {@code /models/…}; and pass-through, {@code /deployments/…}.
+     */
     static boolean azure(String path) {
         return path.equals("/chat/completions") || path.equals("/completions") || path.equals("/info")
-                || path.equals("/models") || path.startsWith("/models/");
+                || path.equals("/models") || path.startsWith("/models/") || path.startsWith(PASS_THROUGH);
+    }
+
+    /** The deployment a pass-through path names, or null when it names none. */
+    static String passThroughDeployment(String path) {
+        if (!path.startsWith(PASS_THROUGH)) {
+            return null;
+        }
+        int end = path.indexOf('/', PASS_THROUGH.length());
+        String name = end < 0 ? path.substring(PASS_THROUGH.length()) : path.substring(PASS_THROUGH.length(), end);
+        return name.isEmpty() ? null : name;
     }
 }

@@ -48,6 +48,11 @@ public final class FallbackErrorHandler implements WebExceptionHandler, Ordered 
             return new GatewayError(HttpStatus.METHOD_NOT_ALLOWED, ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed: " + route
                     + "; this route takes " + allowed + ".", null, Map.of("Allow", allowed));
         }
+        String deployment = ClientRoutes.passThroughDeployment(exchange.getRequest().getPath().pathWithinApplication().value());
+        if (status.value() == 404 && deployment != null) {
+            return new GatewayError(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, "No deployment named '" + (deployment.length() > 100
+                    ? deployment.substring(0, 100) + "…" : deployment) + "' is open to pass-through.", null, null);
+        }
         return switch (status.value()) {
             case 404 -> new GatewayError(HttpStatus.NOT_FOUND, ErrorCode.NOT_FOUND, "No such route: " + route + ".", null, null);
             case 405 -> new GatewayError(HttpStatus.METHOD_NOT_ALLOWED, ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed: " + route + ".", null, null);

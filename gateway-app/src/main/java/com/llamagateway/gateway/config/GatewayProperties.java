@@ -1,5 +1,6 @@
 package com.llamagateway.gateway.config;
 
+import com.llamagateway.gateway.passthrough.PassThroughProperties;
 import com.llamagateway.gateway.routing.DeploymentKind;
 import com.llamagateway.gateway.protocol.DialectName;
 import com.llamagateway.gateway.quota.QuotaProperties;
@@ -34,7 +35,8 @@ public record GatewayProperties(
         @DefaultValue TokenizerProperties tokenizer,
         @DefaultValue Safety safety,
         @DefaultValue ResilienceProperties resilience,
-        @DefaultValue UsageProperties usage) {
+        @DefaultValue UsageProperties usage,
+        @DefaultValue PassThroughProperties passthrough) {
 
     public GatewayProperties {
         // configuration order is the pool's order of preference: keep it
@@ -60,11 +62,13 @@ public record GatewayProperties(
      * @param limits         the deployment's capacity; unset units take {@code gateway.quota.deployment-default}
      * @param priority       its pool's members are tried by priority, lower first (default 0)
      * @param weight         among the members of one priority, how often it is tried first, 1 to 1000 (default 1)
+     * @param passthrough    false: no pass-through route {@code /deployments/<name>/**} to it (default true, while
+     *                       {@code gateway.passthrough.enabled})
      */
     public record Deployment(DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
                              String deploymentName, String apiVersion, Duration connectTimeout, Duration firstByteTimeout,
                              Duration streamIdleTimeout, Duration readTimeout, Integer maxConcurrent, QuotaProperties.Limits limits,
-                             Integer priority, Integer weight) {
+                             Integer priority, Integer weight, Boolean passthrough) {
     }
 
     /**

@@ -14,10 +14,11 @@ import java.time.Duration;
  * @param maxConcurrent  requests (streams until they end) the gateway has in flight on it at most
  * @param capacity       the configured capacity (the admin API may change it at runtime, see the quota package)
  * @param preference     where it stands in its model's pool
+ * @param passThrough    whether {@code /deployments/<name>/**} reaches its own API untranslated
  */
 public record Deployment(String name, DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
                          String deploymentName, String apiVersion, Timeouts timeouts, int maxConcurrent, Capacity capacity,
-                         Preference preference) {
+                         Preference preference, boolean passThrough) {
 
     /**
      * A deployment of the default preference (priority 0, weight 1) whose first byte and stream gaps share one
@@ -26,7 +27,16 @@ public record Deployment(String name, DeploymentKind kind, URI url, String apiKe
     public Deployment(String name, DeploymentKind kind, URI url, String apiKey, String model, DialectName dialect,
                       String deploymentName, String apiVersion, Duration connectTimeout, Duration readTimeout, Capacity capacity) {
         this(name, kind, url, apiKey, model, dialect, deploymentName, apiVersion, new Timeouts(connectTimeout, readTimeout, readTimeout),
-                DEFAULT_MAX_CONCURRENT, capacity, Preference.DEFAULT);
+                DEFAULT_MAX_CONCURRENT, capacity, Preference.DEFAULT, true);
+    }
+
+    /**
+     * The root of the deployment's own API: its URL, without the {@code /score} of a managed-compute scoring URI
+     * (so that {@code <root>/score}, {@code <root>/swagger.json} and the engine's other routes are under it).
+     */
+    public URI root() {
+        String text = url.toString();
+        return dialect == DialectName.SCORE && text.endsWith("/score") ? URI.create(text.substring(0, text.length() - "/score".length())) : url;
     }
 
     /** {@code gateway.resilience.bulkhead.max-concurrent}'s default: the connection pool's connections per deployment. */

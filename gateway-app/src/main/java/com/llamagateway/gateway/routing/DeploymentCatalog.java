@@ -76,7 +76,8 @@ public final class DeploymentCatalog {
             deployments.add(new Deployment(name, kind, url, d.apiKey(), d.model(), dialect, d.deploymentName(),
                     d.apiVersion() != null ? d.apiVersion() : properties.upstream().apiVersion(),
                     timeouts(prefix, d, properties), maxConcurrent(prefix, d, properties),
-                    capacity(d.limits(), properties.quota().deploymentDefault()), preference(prefix, d)));
+                    capacity(d.limits(), properties.quota().deploymentDefault()), preference(prefix, d),
+                    properties.passthrough().enabled() && !Boolean.FALSE.equals(d.passthrough())));
         });
         return new DeploymentCatalog(deployments);
     }

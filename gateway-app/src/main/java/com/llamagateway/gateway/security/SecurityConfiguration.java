@@ -46,7 +46,7 @@ public class SecurityConfiguration {
 
     public static final String ADMIN_AUTHORITY = "SCOPE_gateway.admin";
     private static final Set<String> FIREWALL_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
-    static final String[] CLIENT_PATHS = {"/v1/**", "/chat/completions", "/completions", "/info", "/models/**"};
+    static final String[] CLIENT_PATHS = {"/v1/**", "/chat/completions", "/completions", "/info", "/models/**", "/deployments/**"};
 
     @Bean
     @Order(1)

@@ -54,6 +54,6 @@ public final class EmbeddedSimulator {
     private static GatewayProperties.Deployment entry(LlamaSimulator simulator, String name, DeploymentKind kind, String key, String model,
                                                       DialectName dialect, String deploymentName) {
         return new GatewayProperties.Deployment(kind, URI.create(simulator.baseUrl(name)), key, model, dialect, deploymentName,
-                null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null);
     }
 }

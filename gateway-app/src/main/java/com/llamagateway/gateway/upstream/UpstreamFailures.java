@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * and code; failures that are not the caller's doing become 502, 503 or 504; a deployment's 429 stays a 429
  * with its retry hint.
  */
-final class UpstreamFailures {
+public final class UpstreamFailures {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamFailures.class);
     private static final Pattern CODE = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]{0,63}");
@@ -78,7 +78,7 @@ final class UpstreamFailures {
     }
 
     /** Transport failures: timeouts are 504, anything else that kept the deployment from answering is 502. */
-    static GatewayError map(Deployment deployment, Throwable error) {
+    public static GatewayError map(Deployment deployment, Throwable error) {
 
         if (isTimeout(error)) {
             log.warn("Deployment {} timed out", deployment.name());

@@ -31,12 +31,19 @@ public final class RequestUsage {
     private volatile long firstEventNanos;
     private volatile boolean contentFiltered;
     private volatile boolean answered;
+    private volatile boolean streamed;
 
     RequestUsage(UsageRecorder recorder, Caller caller, Instant at, long startNanos) {
         this.recorder = recorder;
         this.caller = caller;
         this.at = at;
         this.startNanos = startNanos;
+        this.streamed = caller.streamed();
+    }
+
+    /** The answer turned out to be an event stream (pass-through learns it from the deployment's answer). */
+    public void streamed() {
+        streamed = true;
     }
 
     /** An attempt on {@code deployment}, admitted with these estimates (a failover replaces the earlier one). */
@@ -88,10 +95,10 @@ public final class RequestUsage {
         Usage settled = usage;
         long first = firstEventNanos;
         recorder.record(new UsageRecord(caller.requestId(), at, caller.teamId(), caller.teamName(), caller.keyId(), caller.model(),
-                deployment, caller.dialect(), caller.operation(), caller.streamed(),
+                deployment, caller.dialect(), caller.operation(), streamed,
                 settled == null ? 0 : settled.promptTokens(), settled == null ? 0 : settled.completionTokens(),
                 estimatedPromptTokens, reservedTokens, resolved, (now - startNanos) / 1_000_000,
-                caller.streamed() && first != 0 ? (first - startNanos) / 1_000_000 : null), responseModel, now - startNanos,
+                streamed && first != 0 ? (first - startNanos) / 1_000_000 : null), responseModel, now - startNanos,
                 first == 0 ? -1 : first - startNanos);
     }
 }

@@ -3,13 +3,20 @@ package com.llamagateway.gateway.e2e;
 import com.llamagateway.gateway.support.TestTeams;
 import com.llamagateway.gateway.team.TeamService;
 import com.llamagateway.simulator.LlamaSimulator;
+import com.llamagateway.simulator.Stats;
 import org.junit.jupiter.api.AfterEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import reactor.core.publisher.Flux;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A running gateway on a random port in its embedded default: simulated deployments in the same process, reached
@@ -62,6 +69,39 @@ abstract class GatewayIntegrationTest {
 
     WebTestClient anonymousHttp() {
         return WebTestClient.bindToServer().baseUrl(baseUrl()).responseTimeout(Duration.ofSeconds(20)).build();
+    }
+
+    /** Waits up to 5 s for the deployment to see a stream cancelled; its stats then. */
+    Stats awaitCancelledStream(String deployment) throws InterruptedException {
+        Stats stats = simulator.deployment(deployment).stats();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (stats.streamsCancelled() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return stats;
+    }
+
+    /**
+     * Reads a stream whose deployment sends a role chunk, 12 content chunks 150 ms apart, a finishing chunk and
+     * {@code [DONE]}, and checks that they reached the client as they were produced, not in one burst at the end.
+     */
+    static void assertArrivesEventByEvent(String what, Flux<ServerSentEvent<String>> stream) {
+        long start = System.nanoTime();
+        List<Long> arrivalsMillis = new ArrayList<>();
+        List<String> data = new ArrayList<>();
+        stream.doOnNext(event -> {
+            arrivalsMillis.add((System.nanoTime() - start) / 1_000_000);
+            data.add(event.data());
+        }).blockLast(Duration.ofSeconds(20));
+
+        assertThat(data).hasSize(15).last().isEqualTo("[DONE]");
+        long first = arrivalsMillis.get(0);
+        long last = arrivalsMillis.get(arrivalsMillis.size() - 1);
+        System.out.println(what + ": event arrivals (ms) " + arrivalsMillis);
+        assertThat(first).as("first event after %s ms", first).isLessThan(1000);
+        assertThat(last - first).as("events spread over %s ms", last - first).isGreaterThan(1500);
+        // the content chunks are spread out too, not delivered in one burst at the end
+        assertThat(arrivalsMillis.get(7) - first).isGreaterThan(700);
     }
 
     @AfterEach

@@ -14,7 +14,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -41,23 +40,7 @@ class StreamingBehaviourTest extends GatewayIntegrationTest {
     void eventsReachTheClientAsTheDeploymentProducesThem(String path, String deployment, String model) {
         stream(path, model, 2).blockLast(Duration.ofSeconds(20)); // warm-up: connections and JIT are not what is measured
         simulator.deployment(deployment).behaviour(Behaviour.instant().withTokenDelay(Duration.ofMillis(150)));
-        long start = System.nanoTime();
-        List<Long> arrivalsMillis = new ArrayList<>();
-        List<String> data = new ArrayList<>();
-        stream(path, model, 12).doOnNext(event -> {
-            arrivalsMillis.add((System.nanoTime() - start) / 1_000_000);
-            data.add(event.data());
-        }).blockLast(Duration.ofSeconds(20));
-
-        // role chunk, 12 content chunks 150 ms apart, the finishing chunk, [DONE]
-        assertThat(data).hasSize(15).last().isEqualTo("[DONE]");
-        long first = arrivalsMillis.get(0);
-        long last = arrivalsMillis.get(arrivalsMillis.size() - 1);
-        System.out.println("Stream " + path + " → " + deployment + ": event arrivals (ms) " + arrivalsMillis);
-        assertThat(first).as("first event after %s ms", first).isLessThan(1000);
-        assertThat(last - first).as("events spread over %s ms", last - first).isGreaterThan(1500);
-        // the content chunks are spread out too, not delivered in one burst at the end
-        assertThat(arrivalsMillis.get(7) - first).isGreaterThan(700);
+        assertArrivesEventByEvent("Stream " + path + " → " + deployment, stream(path, model, 12));
     }
 
     @Test
@@ -74,15 +57,6 @@ class StreamingBehaviourTest extends GatewayIntegrationTest {
         System.out.println("Client left after 3 events: the deployment streamed " + streamedAtCancel + " of 52 events, then was cancelled");
         Thread.sleep(600);
         assertThat(stats.tokensStreamed()).as("the deployment stopped producing").isEqualTo(streamedAtCancel).isLessThan(10);
-    }
-
-    private Stats awaitCancelledStream(String deployment) throws InterruptedException {
-        Stats stats = simulator.deployment(deployment).stats();
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (stats.streamsCancelled() == 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        return stats;
     }
 
     @ParameterizedTest

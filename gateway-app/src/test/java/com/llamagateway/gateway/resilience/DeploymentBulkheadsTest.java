@@ -23,7 +23,7 @@ class DeploymentBulkheadsTest {
     private static Deployment deployment(String name, int maxConcurrent) {
         Duration second = Duration.ofSeconds(1);
         return new Deployment(name, DeploymentKind.SERVERLESS, URI.create("http://" + name), "k", "m", DialectName.V1, null, "v",
-                new Deployment.Timeouts(second, second, second), maxConcurrent, new Deployment.Capacity(400_000, 1_000), Deployment.Preference.DEFAULT);
+                new Deployment.Timeouts(second, second, second), maxConcurrent, new Deployment.Capacity(400_000, 1_000), Deployment.Preference.DEFAULT, true);
     }
 
     private static int inFlight(DeploymentBulkheads bulkheads, Deployment d) {

@@ -17,7 +17,7 @@ class ModelRouterTest {
         return new Deployment(name, DeploymentKind.SERVERLESS, URI.create("http://" + name), "k", "m", DialectName.V1, null, "v",
                 new Deployment.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)), Deployment.DEFAULT_MAX_CONCURRENT,
                 new Deployment.Capacity(400_000, 1_000),
-                new Deployment.Preference(priority, weight));
+                new Deployment.Preference(priority, weight), true);
     }
 
     private static List<String> names(List<Deployment> order) {

@@ -1,0 +1,167 @@
+package com.llamagateway.gateway.passthrough;
+
+import com.llamagateway.gateway.api.ErrorResponses;
+import com.llamagateway.gateway.api.RequestIdFilter;
+import com.llamagateway.gateway.pipeline.CompletionPipeline;
+import com.llamagateway.gateway.pipeline.ModelPermission;
+import com.llamagateway.gateway.protocol.ErrorCode;
+import com.llamagateway.gateway.protocol.GatewayError;
+import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.quota.Admission;
+import com.llamagateway.gateway.resilience.DeploymentBreakers;
+import com.llamagateway.gateway.routing.Deployment;
+import com.llamagateway.gateway.security.TeamKeyAuthentication;
+import com.llamagateway.gateway.team.CallerTeam;
+import com.llamagateway.gateway.upstream.DeploymentCredentials;
+import com.llamagateway.gateway.upstream.UpstreamFailures;
+import com.llamagateway.gateway.usage.RequestUsage;
+import com.llamagateway.gateway.usage.UsageRecorder;
+import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The path of a pass-through request — {@code /deployments/<name>/**} to that deployment's own API, untranslated —
+ * one step after the other; Spring Cloud Gateway's route ({@link PassThroughRoutes}) moves the bytes:
+ * <pre>
+ * team (the client security chain authenticated its key: 401 before this) → may it use the deployment's model (403)
+ *   → a declared body within the bound (413) → admit one request on the team's and the deployment's request
+ *     buckets, no tokens reserved (429)
+ *   → the deployment's credentials in place of the caller's, the request id → proxied: the body streams both ways
+ *     (413 when an undeclared body passes the bound; connect and time-to-headers timeouts from the route's metadata,
+ *     the gap between two chunks of the answer bounded here)
+ *   → end (PassThroughCall): settle with the usage the answer reported or the request alone, or refund when the
+ *     deployment served nothing; the deployment's breaker told how it went (a call goes out even while the deployment
+ *     is ejected — it names its one deployment — and is then not counted, as on the translated routes); the usage
+ *     ledger, the meter, the log line
+ * </pre>
+ * Failures before the answer starts are answered in the Azure error shape; once it has started, the client's
+ * connection is cut.
+ */
+public final class PassThrough {
+
+    /** Before {@link NettyWriteResponseFilter}: the response it writes the answer into must be the tapped one. */
+    static final int ORDER = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 1;
+    /** The dialect and operation the usage ledger and the GenAI meters name pass-through calls by. */
+    static final String LABEL = "passthrough";
+
+    private final Admission admission;
+    private final DeploymentBreakers breakers;
+    private final ErrorResponses errors;
+    private final UsageRecorder usage;
+    private final PassThroughRecorder recorder;
+    private final Json json;
+    private final long maxBodyBytes;
+    private final int usageScanLimit;
+
+    public PassThrough(Admission admission, DeploymentBreakers breakers, ErrorResponses errors, UsageRecorder usage,
+                       io.micrometer.core.instrument.MeterRegistry registry, Json json, long maxBodyBytes, int usageScanLimit) {
+        this.admission = admission;
+        this.breakers = breakers;
+        this.errors = errors;
+        this.usage = usage;
+        this.recorder = new PassThroughRecorder(registry);
+        this.json = json;
+        this.maxBodyBytes = maxBodyBytes;
+        this.usageScanLimit = usageScanLimit;
+    }
+
+    /** The filter of the deployment's pass-through route. */
+    GatewayFilter filterFor(Deployment deployment) {
+        return new OrderedGatewayFilter((exchange, chain) -> handle(deployment, exchange, chain), ORDER);
+    }
+
+    private Mono<Void> handle(Deployment deployment, ServerWebExchange exchange, GatewayFilterChain chain) {
+        long started = System.nanoTime();
+        String requestId = RequestIdFilter.of(exchange);
+        return TeamKeyAuthentication.teamOf(exchange.getPrincipal())
+                .flatMap(team -> {
+                    ModelPermission.check(team, deployment.model());                                          // 403
+                    BoundedRequest.checkDeclaredLength(exchange.getRequest(), maxBodyBytes);                   // 413
+                    return admission.admitRequest(team.teamId(), deployment.model(), deployment)               // 429
+                            .map(admitted -> call(deployment, team, requestId, admitted, exchange, started));
+                })
+                .onErrorResume(error -> refuse(deployment, exchange, error, started).then(Mono.empty()))
+                .flatMap(call -> forward(call, exchange, chain));                                              // proxied, ended
+    }
+
+    private PassThroughCall call(Deployment deployment, CallerTeam team, String requestId, Admission.Admitted admitted,
+                                 ServerWebExchange exchange, long started) {
+        ServerHttpRequest request = exchange.getRequest();
+        RequestUsage record = usage.start(new RequestUsage.Caller(requestId, team.teamId(), team.teamName(), team.keyId(), deployment.model(),
+                LABEL, LABEL, false), started);
+        return new PassThroughCall(deployment, team, requestId, admitted.reservation(), started, request.getMethod().name(),
+                PassThroughRoutes.deploymentPath(request.getPath().pathWithinApplication().value(), deployment), record,
+                breakers.of(deployment), json, usageScanLimit, recorder);
+    }
+
+    /**
+     * Hands the request on to the route's other filters (path, then Spring Cloud Gateway's proxying) with the
+     * deployment's credentials and a bounded body, and its answer through the tap; ends the call when the answer
+     * is written, the call fails or the client leaves.
+     */
+    private Mono<Void> forward(PassThroughCall call, ServerWebExchange exchange, GatewayFilterChain chain) {
+        ServerHttpRequest request = new BoundedRequest(exchange.getRequest().mutate().headers(headers -> {
+            headers.remove(HttpHeaders.AUTHORIZATION); // the team's key never reaches the deployment
+            headers.remove("api-key");
+            DeploymentCredentials.apply(headers, call.deployment);
+            headers.set(RequestIdFilter.HEADER, call.requestId);
+        }).build(), maxBodyBytes);
+        TappedResponse response = new TappedResponse(exchange.getResponse(), call, call.deployment.timeouts().streamIdle());
+        response.beforeCommit(() -> {
+            HttpHeaders headers = response.getHeaders(); // the deployment's, with the gateway's own on top
+            headers.set(RequestIdFilter.HEADER, call.requestId);
+            headers.set(CompletionPipeline.DEPLOYMENT_HEADER, call.deployment.name());
+            call.reservation.headers().forEach(headers::set);
+            return Mono.empty();
+        });
+        return chain.filter(exchange.mutate().request(request).response(response).build())
+                .then(Mono.defer(() -> call.end(PassThroughCall.Ending.ANSWERED, null)))
+                .onErrorResume(error -> failed(call, exchange, error))
+                .doOnCancel(() -> call.end(PassThroughCall.Ending.CANCELLED, null).subscribe());
+    }
+
+    /** The call failed: told in the Azure shape while the answer has not started, else by cutting the connection. */
+    private Mono<Void> failed(PassThroughCall call, ServerWebExchange exchange, Throwable error) {
+        GatewayError cause = causeOf(error);
+        boolean gatewaysOwn = cause != null && ErrorCode.REQUEST_TOO_LARGE.equals(cause.code());
+        Mono<Void> ended = call.end(gatewaysOwn ? PassThroughCall.Ending.REFUSED : PassThroughCall.Ending.FAILED, gatewaysOwn ? null : error);
+        if (exchange.getResponse().isCommitted()) {
+            return ended.then(Mono.error(error));
+        }
+        GatewayError answer = gatewaysOwn ? cause : UpstreamFailures.map(call.deployment, timeToHeaders(error));
+        exchange.getResponse().getHeaders().clear(); // an answer that failed before its body leaves the deployment's headers behind
+        exchange.getResponse().getHeaders().set(RequestIdFilter.HEADER, call.requestId);
+        return ended.then(errors.write(exchange, answer));
+    }
+
+    private Mono<Void> refuse(Deployment deployment, ServerWebExchange exchange, Throwable error, long started) {
+        GatewayError refusal = errors.toGatewayError(error, RequestIdFilter.of(exchange));
+        recorder.refused(deployment, RequestIdFilter.of(exchange), refusal.status().value(), refusal.code(), System.nanoTime() - started);
+        return errors.write(exchange, refusal);
+    }
+
+    /** Spring Cloud Gateway's time-to-headers timeout ({@code response-timeout}) is a 504 of its own: a timeout here. */
+    private static Throwable timeToHeaders(Throwable error) {
+        return error instanceof ResponseStatusException e && e.getStatusCode().value() == HttpStatus.GATEWAY_TIMEOUT.value()
+                ? new TimeoutException(e.getReason()) : error;
+    }
+
+    private static GatewayError causeOf(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof GatewayError gatewayError) {
+                return gatewayError;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,171 @@
+package com.llamagateway.gateway.passthrough;
+
+import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.protocol.Usage;
+import com.llamagateway.gateway.quota.Reservation;
+import com.llamagateway.gateway.routing.Deployment;
+import com.llamagateway.gateway.team.CallerTeam;
+import com.llamagateway.gateway.usage.RequestUsage;
+import com.llamagateway.gateway.usage.UsageRecord.Outcome;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpStatusCode;
+import reactor.core.publisher.Mono;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One admitted pass-through call, from its admission to its end, which comes once: the deployment's answer written
+ * whole, the call failing, or the client leaving. What it ends with:
+ * <ul>
+ *   <li>the deployment answered (any status but 429, 502, 503, 504): the request stays counted, and the tokens of
+ *       the answer's {@code usage} ({@link UsageTap}) are charged; the breaker counts a success;</li>
+ *   <li>it did not serve (no answer, or 429, 502, 503, 504 before its body): everything goes back; the breaker counts
+ *       a failure — unless the gateway cut the call short (a body too large) or the client left;</li>
+ *   <li>its answer broke off after it started: what it reported so far is charged; the breaker counts a failure.</li>
+ * </ul>
+ * A call the breaker did not let through (the deployment is ejected: the call still goes out, it names its one
+ * deployment) is not counted by it, as on the translated routes. Then its usage-ledger row, its meter and its log line.
+ */
+final class PassThroughCall {
+
+    /** How a call ended, as its meter and log line name it. */
+    enum Ending {
+        /** the deployment's answer reached the client whole */
+        ANSWERED("answered"),
+        /** the deployment failed: unreachable, too slow, broke off, or answered 429/502/503/504 */
+        FAILED("upstream_failed"),
+        /** the gateway cut the request's body off (too large) */
+        REFUSED("refused"),
+        /** the client left first */
+        CANCELLED("cancelled");
+
+        final String label;
+
+        Ending(String label) {
+            this.label = label;
+        }
+    }
+
+    /** What the breaker is told of an answer that served nothing (429, 502, 503, 504). */
+    private static final Exception NOT_SERVED = new Exception("the deployment answered that it served nothing");
+
+    final Deployment deployment;
+    final CallerTeam team;
+    final String requestId;
+    final Reservation reservation;
+    final long startedNanos;
+    /** what is logged of the request: method and the deployment's path, never the query (it may carry a secret) */
+    final String method;
+    final String path;
+    private final RequestUsage usage;
+    private final CircuitBreaker breaker;
+    /** whether the breaker let the call through (an ejected deployment's calls still go out, unrecorded) */
+    private final boolean recorded;
+    private final Json json;
+    private final int usageScanLimit;
+    private final PassThroughRecorder recorder;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private volatile int status;
+    private volatile UsageTap tap;
+    private volatile long bytes;
+
+    PassThroughCall(Deployment deployment, CallerTeam team, String requestId, Reservation reservation, long startedNanos,
+                    String method, String path, RequestUsage usage, CircuitBreaker breaker, Json json, int usageScanLimit,
+                    PassThroughRecorder recorder) {
+        this.recorder = recorder;
+        this.deployment = deployment;
+        this.team = team;
+        this.requestId = requestId;
+        this.reservation = reservation;
+        this.startedNanos = startedNanos;
+        this.method = method;
+        this.path = path;
+        this.usage = usage;
+        this.breaker = breaker;
+        this.recorded = breaker.tryAcquirePermission();
+        this.json = json;
+        this.usageScanLimit = usageScanLimit;
+    }
+
+    /** The deployment's answer starts: its status and content type are in. */
+    void answering(HttpStatusCode status, String contentType) {
+        this.status = status == null ? 200 : status.value();
+        this.tap = UsageTap.of(contentType, json, usageScanLimit);
+        if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream")) {
+            usage.streamed();
+        }
+    }
+
+    /** A chunk of the answer on its way to the client (read, not consumed). */
+    void chunk(DataBuffer buffer) {
+        int length = buffer.readableByteCount();
+        if (bytes == 0 && length > 0) {
+            usage.firstEvent();
+        }
+        bytes += length;
+        UsageTap current = tap;
+        if (current != null && length > 0) {
+            byte[] copy = new byte[length];
+            buffer.toByteBuffer(buffer.readPosition(), ByteBuffer.wrap(copy), 0, length);
+            current.accept(copy, 0, length);
+        }
+    }
+
+    /** The status the deployment answered with; 0 while no answer has started. */
+    int status() {
+        return status;
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    /** Whether the deployment's answer says it served nothing: its rate limit, or it is unavailable. */
+    boolean notServed() {
+        return status == 429 || status == 502 || status == 503 || status == 504;
+    }
+
+    /**
+     * Ends the call (only the first ending counts) and settles it.
+     *
+     * @param ending how it ended
+     * @param error  what failed (a failure the deployment is not to blame for: null)
+     */
+    Mono<Void> end(Ending ending, Throwable error) {
+        if (!ended.compareAndSet(false, true)) {
+            return Mono.empty();
+        }
+        long took = System.nanoTime() - startedNanos;
+        boolean started = status != 0;
+        Usage used = started && !notServed() && tap != null ? tap.usage() : null;
+        Usage settled = used != null ? used : new Usage(0, 0, 0);
+        Ending resolved = ending == Ending.ANSWERED && notServed() ? Ending.FAILED : ending;
+
+        if (recorded) {
+            if (resolved == Ending.ANSWERED) {
+                breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+            } else if (resolved == Ending.FAILED && (error != null || notServed())) {
+                breaker.onError(took, TimeUnit.NANOSECONDS, error != null ? error : NOT_SERVED);
+            } else {
+                breaker.releasePermission(); // the call says nothing about the deployment
+            }
+        }
+
+        boolean refund = !started || notServed();
+        usage.attempt(deployment.name(), 0, 0);
+        usage.used(settled, null);
+        if (started && !notServed()) {
+            usage.answered();
+        }
+        usage.finish(switch (resolved) {
+            case ANSWERED -> status < 500 ? Outcome.OK : Outcome.UPSTREAM_ERROR;
+            case CANCELLED -> Outcome.CANCELLED;
+            case FAILED, REFUSED -> Outcome.UPSTREAM_ERROR;
+        });
+        recorder.ended(this, resolved, took, used);
+        return refund ? reservation.refund() : reservation.settle(settled);
+    }
+}
