@@ -16,6 +16,7 @@ import com.llamagateway.gateway.upstream.DeploymentCredentials;
 import com.llamagateway.gateway.upstream.UpstreamFailures;
 import com.llamagateway.gateway.usage.RequestUsage;
 import com.llamagateway.gateway.usage.UsageRecorder;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
@@ -23,9 +24,12 @@ import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
+import reactor.netty.NettyOutbound;
 
 import java.util.concurrent.TimeoutException;
 
@@ -64,7 +68,7 @@ public final class PassThrough {
     private final int usageScanLimit;
 
     public PassThrough(Admission admission, DeploymentBreakers breakers, ErrorResponses errors, UsageRecorder usage,
-                       io.micrometer.core.instrument.MeterRegistry registry, Json json, long maxBodyBytes, int usageScanLimit) {
+                       MeterRegistry registry, Json json, long maxBodyBytes, int usageScanLimit) {
         this.admission = admission;
         this.breakers = breakers;
         this.errors = errors;
@@ -90,7 +94,7 @@ public final class PassThrough {
                     return admission.admitRequest(team.teamId(), deployment.model(), deployment)               // 429
                             .map(admitted -> call(deployment, team, requestId, admitted, exchange, started));
                 })
-                .onErrorResume(error -> refuse(deployment, exchange, error, started).then(Mono.empty()))
+                .onErrorResume(error -> refuse(deployment, requestId, exchange, error, started).then(Mono.empty()))
                 .flatMap(call -> forward(call, exchange, chain));                                              // proxied, ended
     }
 
@@ -136,7 +140,7 @@ public final class PassThrough {
         boolean gatewaysOwn = cause != null && ErrorCode.REQUEST_TOO_LARGE.equals(cause.code());
         Mono<Void> ended = call.end(gatewaysOwn ? PassThroughCall.Ending.REFUSED : PassThroughCall.Ending.FAILED, gatewaysOwn ? null : error);
         if (exchange.getResponse().isCommitted()) {
-            return ended.then(Mono.error(error));
+            return ended.then(cutOff(exchange, error));
         }
         GatewayError answer = gatewaysOwn ? cause : UpstreamFailures.map(call.deployment, timeToHeaders(error));
         exchange.getResponse().getHeaders().clear(); // an answer that failed before its body leaves the deployment's headers behind
@@ -144,9 +148,21 @@ public final class PassThrough {
         return ended.then(errors.write(exchange, answer));
     }
 
-    private Mono<Void> refuse(Deployment deployment, ServerWebExchange exchange, Throwable error, long started) {
-        GatewayError refusal = errors.toGatewayError(error, RequestIdFilter.of(exchange));
-        recorder.refused(deployment, RequestIdFilter.of(exchange), refusal.status().value(), refusal.code(), System.nanoTime() - started);
+    /**
+     * The answer's status has gone: the client learns of the failure by its connection closing before the body's end
+     * (the call's log line says why), not by an error the server would log as its own.
+     */
+    private static Mono<Void> cutOff(ServerWebExchange exchange, Throwable error) {
+        Object response = ServerHttpResponseDecorator.getNativeResponse(exchange.getResponse());
+        if (response instanceof NettyOutbound outbound) {
+            return Mono.fromRunnable(() -> outbound.withConnection(Connection::dispose));
+        }
+        return Mono.error(error);
+    }
+
+    private Mono<Void> refuse(Deployment deployment, String requestId, ServerWebExchange exchange, Throwable error, long started) {
+        GatewayError refusal = errors.toGatewayError(error, requestId);
+        recorder.refused(deployment, requestId, refusal.status().value(), refusal.code(), System.nanoTime() - started);
         return errors.write(exchange, refusal);
     }
 

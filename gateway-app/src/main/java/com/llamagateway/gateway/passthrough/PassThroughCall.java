@@ -71,6 +71,7 @@ final class PassThroughCall {
     private volatile int status;
     private volatile UsageTap tap;
     private volatile long bytes;
+    private volatile boolean clientLeft;
 
     PassThroughCall(Deployment deployment, CallerTeam team, String requestId, Reservation reservation, long startedNanos,
                     String method, String path, RequestUsage usage, CircuitBreaker breaker, Json json, int usageScanLimit,
@@ -114,6 +115,11 @@ final class PassThroughCall {
         }
     }
 
+    /** The client's connection went while the answer was written to it. */
+    void clientLeft() {
+        clientLeft = true;
+    }
+
     /** The status the deployment answered with; 0 while no answer has started. */
     int status() {
         return status;
@@ -142,7 +148,7 @@ final class PassThroughCall {
         boolean started = status != 0;
         Usage used = started && !notServed() && tap != null ? tap.usage() : null;
         Usage settled = used != null ? used : new Usage(0, 0, 0);
-        Ending resolved = ending == Ending.ANSWERED && notServed() ? Ending.FAILED : ending;
+        Ending resolved = ending != Ending.ANSWERED ? ending : clientLeft ? Ending.CANCELLED : notServed() ? Ending.FAILED : ending;
 
         if (recorded) {
             if (resolved == Ending.ANSWERED) {

@@ -13,8 +13,9 @@ import java.time.Duration;
  * The client's response as Spring Cloud Gateway writes the deployment's answer into it: each chunk goes on as it
  * arrives (an event stream through {@link #writeAndFlushWith}, flushed chunk by chunk; anything else through
  * {@link #writeWith}), seen on its way by the {@link PassThroughCall} — its status and type when the body starts,
- * its bytes — and cut off when the deployment leaves a gap longer than {@code idle} between two chunks (the time to
- * the headers is the route's {@code response-timeout}).
+ * its bytes, the client leaving (the server stops taking the body: its connection has gone) — and cut off when the
+ * deployment leaves a gap longer than {@code idle} between two chunks (the time to the headers is the route's
+ * {@code response-timeout}).
  */
 final class TappedResponse extends ServerHttpResponseDecorator {
 
@@ -30,12 +31,13 @@ final class TappedResponse extends ServerHttpResponseDecorator {
     @Override
     public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
         call.answering(getStatusCode(), getHeaders().getFirst("Content-Type"));
-        return super.writeWith(Flux.from(body).timeout(idle).doOnNext(call::chunk));
+        return super.writeWith(Flux.from(body).timeout(idle).doOnNext(call::chunk).doOnCancel(call::clientLeft));
     }
 
     @Override
     public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
         call.answering(getStatusCode(), getHeaders().getFirst("Content-Type"));
-        return super.writeAndFlushWith(Flux.from(body).timeout(idle).map(chunks -> Flux.from(chunks).doOnNext(call::chunk)));
+        return super.writeAndFlushWith(Flux.from(body).timeout(idle).map(chunks -> Flux.from(chunks).doOnNext(call::chunk))
+                .doOnCancel(call::clientLeft));
     }
 }

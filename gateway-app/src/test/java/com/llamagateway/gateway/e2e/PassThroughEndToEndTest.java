@@ -24,7 +24,9 @@ import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.CompletionUsage;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
@@ -56,6 +58,9 @@ class PassThroughEndToEndTest extends GatewayIntegrationTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE = new ParameterizedTypeReference<>() {
     };
+
+    @Autowired
+    MeterRegistry meters;
 
     private String passThrough(String deployment) {
         return baseUrl() + "/deployments/" + deployment;
@@ -265,6 +270,7 @@ class PassThroughEndToEndTest extends GatewayIntegrationTest {
 
     @Test
     void aClientThatGoesAwayCancelsTheUpstreamRequest() throws InterruptedException {
+        long cancelledBefore = passThroughCalls("cancelled");
         simulator.deployment(DEPLOYMENT_V1).behaviour(Behaviour.instant().withTokenDelay(Duration.ofMillis(200)));
         List<ServerSentEvent<String>> received = stream(DEPLOYMENT_V1, 50).take(3).collectList().block(Duration.ofSeconds(10));
         assertThat(received).hasSize(3);
@@ -275,6 +281,12 @@ class PassThroughEndToEndTest extends GatewayIntegrationTest {
         long streamedAtCancel = stats.tokensStreamed();
         Thread.sleep(600);
         assertThat(stats.tokensStreamed()).as("the deployment stopped producing").isEqualTo(streamedAtCancel).isLessThan(10);
+        assertThat(passThroughCalls("cancelled")).as("the call ended as cancelled, not answered").isEqualTo(cancelledBefore + 1);
+    }
+
+    /** Pass-through calls that ended with this outcome so far ({@code gateway.passthrough.requests}). */
+    private long passThroughCalls(String outcome) {
+        return meters.find("gateway.passthrough.requests").tag("outcome", outcome).timers().stream().mapToLong(t -> t.count()).sum();
     }
 
     @Test
