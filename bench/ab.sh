@@ -48,24 +48,6 @@ KEY_A=$(team_key $PORT_A $ADMIN); KEY_B=$(team_key $PORT_B $ADMIN)
 URL_A=http://127.0.0.1:$PORT_A/v1/chat/completions; URL_B=http://127.0.0.1:$PORT_B/v1/chat/completions
 DIRECT=http://127.0.0.1:$SIM_PORT/llama31-70b-serverless/v1/chat/completions
 
-TICK=$(getconf CLK_TCK)
-cpu_ticks() { # pid: user + system CPU time of the process so far, in clock ticks
-  awk '{print $14 + $15}' "/proc/$1/stat"
-}
-load() { # url auth connections duration [gateway pid]: "<req/s> <p50 ms> <p99 ms> <errors> <CPU µs per request>"
-  local before=0 after=0
-  [ -n "${5:-}" ] && before=$(cpu_ticks "$5")
-  BODY_FILE=bench/chat-2k.json AUTH="$2" taskset -c 0 wrk -t1 -c"$3" -d"$4" --latency -s bench/post.lua "$1" > "$WORK/wrk.txt"
-  [ -n "${5:-}" ] && after=$(cpu_ticks "$5")
-  awk -v ticks=$((after - before)) -v tick=$TICK '
-    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-    /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {rps=$2} / requests in / {n=$1} /Non-2xx|Socket errors/ {err=err $0}
-    END {printf "%.0f %.3f %.3f %s %.1f\n", rps, p50, p99, (err=="" ? "0" : "ERR"), (n > 0 ? ticks * 1e6 / tick / n : 0)}' "$WORK/wrk.txt"
-}
-stream() { # url auth: "<ttft p50> <gap p99>"
-  taskset -c 0 java bench/StreamProbe.java "$1" "$2" bench/chat-2k-stream.json 30 | sed -E 's/.*ttft_ms_p50=([0-9.]+).*gap_ms_p99=([0-9.]+).*/\1 \2/'
-}
-
 echo "warming up"
 for i in $(seq 1 $((WARMUP / 15))); do load "$URL_A" "Bearer $KEY_A" 8 15s > /dev/null; load "$URL_B" "Bearer $KEY_B" 8 15s > /dev/null; done
 

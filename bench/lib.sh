@@ -1,6 +1,7 @@
 # Shared by the bench scripts (sourced, from the project's root): the jars built when missing, the standalone
-# simulator started on CPU 0, the one-deployment catalog, a team's key, and on exit every process the script started
-# stopped and its $WORK removed.
+# simulator started on CPU 0, the one-deployment catalog, a team's key, wrk and the stream probe on CPU 0, and on exit
+# every process the script started stopped and its $WORK removed (a script with more processes redefines cleanup
+# after sourcing this).
 
 [ -f gateway-app/target/gateway-app.jar ] && ls llama-simulator/target/llama-simulator-*-exec.jar >/dev/null 2>&1 \
   || ./mvnw -q -B -DskipTests package
@@ -33,4 +34,27 @@ team_key() { # gateway-port admin-token [team name]: echoes the key of a new tea
   local team
   team=$(curl -s localhost:$1/admin/v1/teams -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "{\"name\":\"${3:-bench}\"}" | sed -E 's/.*"id":"([^"]+)".*/\1/')
   curl -s -X POST localhost:$1/admin/v1/teams/$team/keys -H "Authorization: Bearer $2" | sed -E 's/.*"key":"([^"]+)".*/\1/'
+}
+
+TICK=$(getconf CLK_TCK)
+cpu_ticks() { # pid: user + system CPU time of the process so far, in clock ticks
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# wrk on CPU 0 with bench/chat-2k.json: prints "<req/s> <p50 ms> <p99 ms> <errors: 0 or ERR> <CPU µs per request of the
+# gateway pid, 0 without one>"; wrk's error lines are kept in $WORK/errors.txt
+load() { # url auth connections duration [gateway pid]
+  local before=0 after=0
+  [ -n "${5:-}" ] && before=$(cpu_ticks "$5")
+  BODY_FILE=bench/chat-2k.json AUTH="$2" taskset -c 0 wrk -t1 -c"$3" -d"$4" --latency -s bench/post.lua "$1" > "$WORK/wrk.txt"
+  [ -n "${5:-}" ] && after=$(cpu_ticks "$5")
+  awk -v ticks=$((after - before)) -v tick=$TICK '
+    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+    /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {rps=$2} / requests in / {n=$1} /Non-2xx|Socket errors/ {err=err $0}
+    END {printf "%.0f %.3f %.3f %s %.1f\n", rps, p50, p99, (err=="" ? "0" : "ERR"), (n > 0 ? ticks * 1e6 / tick / n : 0)}' "$WORK/wrk.txt"
+  grep -E "Non-2xx|Socket errors" "$WORK/wrk.txt" | sed "s|^|$1, $3 connections, $4: |" >> "$WORK/errors.txt" || true
+}
+
+stream() { # url auth: 30 streams of bench/chat-2k-stream.json, "<ttft p50 ms> <gap p99 ms>"
+  taskset -c 0 java bench/StreamProbe.java "$1" "$2" bench/chat-2k-stream.json 30 | sed -E 's/.*ttft_ms_p50=([0-9.]+).*gap_ms_p99=([0-9.]+).*/\1 \2/'
 }

@@ -27,16 +27,6 @@ KEY=$(team_key $GW_PORT $ADMIN)
 DIRECT=http://127.0.0.1:$SIM_PORT/llama31-70b-serverless/v1/chat/completions
 GATEWAY=http://127.0.0.1:$GW_PORT/v1/chat/completions
 
-# wrk: prints "<req/s> <p50 ms> <p99 ms> <errors>"
-load() { # url auth connections duration
-  BODY_FILE=bench/chat-2k.json AUTH="$2" taskset -c 0 wrk -t1 -c"$3" -d"$4" --latency -s bench/post.lua "$1" > "$WORK/wrk.txt"
-  awk '
-    function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-    /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {rps=$2} /Non-2xx|Socket errors/ {err=err $0}
-    END {printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (err=="" ? "0" : "ERR")}' "$WORK/wrk.txt"
-  grep -E "Non-2xx|Socket errors" "$WORK/wrk.txt" | sed "s|^|$1, $3 connections, $4: |" >> "$WORK/errors.txt" || true
-}
-
 echo "warming up"
 load "$GATEWAY" "Bearer $KEY" 8 45s > /dev/null
 load "$DIRECT" "Bearer $SIM_KEY" 8 5s > /dev/null
@@ -57,8 +47,8 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-baseline.md
   echo "|---|---|---|---|---|---|---|"
 } > "$OUT"
 for round in 1 2 3; do
-  read -r d_rps d_p50 d_p99 d_err <<< "$(load "$DIRECT" "Bearer $SIM_KEY" 1 "$DURATION")"
-  read -r g_rps g_p50 g_p99 g_err <<< "$(load "$GATEWAY" "Bearer $KEY" 1 "$DURATION")"
+  read -r d_rps d_p50 d_p99 d_err _ <<< "$(load "$DIRECT" "Bearer $SIM_KEY" 1 "$DURATION")"
+  read -r g_rps g_p50 g_p99 g_err _ <<< "$(load "$GATEWAY" "Bearer $KEY" 1 "$DURATION")"
   [ "$d_err$g_err" = "00" ] || echo "errors in round $round" >> "$OUT"
   awk -v r=$round -v a=$d_p50 -v b=$g_p50 -v c=$d_p99 -v d=$g_p99 'BEGIN {printf "| %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", r, a, b, b-a, c, d, d-c}' >> "$OUT"
 done
@@ -70,8 +60,8 @@ done
   echo "|---|---|---|---|---|"
 } >> "$OUT"
 for c in 16 64; do
-  read -r d_rps d_p50 d_p99 d_err <<< "$(load "$DIRECT" "Bearer $SIM_KEY" $c "$DURATION")"
-  read -r g_rps g_p50 g_p99 g_err <<< "$(load "$GATEWAY" "Bearer $KEY" $c "$DURATION")"
+  read -r d_rps d_p50 d_p99 d_err _ <<< "$(load "$DIRECT" "Bearer $SIM_KEY" $c "$DURATION")"
+  read -r g_rps g_p50 g_p99 g_err _ <<< "$(load "$GATEWAY" "Bearer $KEY" $c "$DURATION")"
   echo "| $c | $d_rps | $g_rps | $g_p50 | $g_p99 |$( [ "$d_err$g_err" = "00" ] || echo ' errors')" >> "$OUT"
 done
 
