@@ -108,7 +108,7 @@ final class PassThroughCall {
         }
         bytes += length;
         UsageTap current = tap;
-        if (current != null && length > 0) {
+        if (current != null && length > 0 && current.reading()) { // copied only while the tap reads
             byte[] copy = new byte[length];
             buffer.toByteBuffer(buffer.readPosition(), ByteBuffer.wrap(copy), 0, length);
             current.accept(copy, 0, length);

@@ -55,6 +55,11 @@ final class UsageTap {
         return new UsageTap(json, kind, limit);
     }
 
+    /** Whether the next bytes are still read: not for an answer of another type, nor past a JSON answer's limit. */
+    boolean reading() {
+        return kind == Kind.EVENTS || kind == Kind.JSON && !overflowed;
+    }
+
     /** The next bytes of the answer. */
     void accept(byte[] bytes, int offset, int length) {
         switch (kind) {

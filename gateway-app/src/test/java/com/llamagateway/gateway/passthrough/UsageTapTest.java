@@ -74,6 +74,17 @@ class UsageTapTest {
     }
 
     @Test
+    void onlyWhatCanStillBeReadIsCopied() {
+        assertThat(UsageTap.of("text/plain", JSON, 1024).reading()).isFalse();
+        assertThat(UsageTap.of("text/event-stream", JSON, 1024).reading()).isTrue();
+        UsageTap json = UsageTap.of("application/json", JSON, 10);
+        assertThat(json.reading()).isTrue();
+        byte[] bytes = CHAT.getBytes(StandardCharsets.UTF_8);
+        json.accept(bytes, 0, 11);
+        assertThat(json.reading()).as("past the limit").isFalse();
+    }
+
+    @Test
     void anEmbeddingsUsageHasNoCompletionTokens() {
         assertThat(read("application/json", "{\"data\":[],\"usage\":{\"prompt_tokens\":8,\"total_tokens\":8}}", 4, 1024))
                 .isEqualTo(new Usage(8, 0, 8));
