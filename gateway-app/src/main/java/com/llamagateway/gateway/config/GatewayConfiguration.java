@@ -124,11 +124,16 @@ public class GatewayConfiguration {
     @Bean
     CompletionPipeline completionPipeline(ModelRouter router, Admission admission, BackendDialects backends, UpstreamClient upstream,
                                           UsageCompletion usage, SafetyPolicy safety, Json json, GatewayProperties properties,
-                                          DeploymentBreakers breakers, DeploymentBulkheads bulkheads, QuotaStore quotaStore,
+                                          DeploymentBreakers breakers, DeploymentBulkheads bulkheads, CoolDowns coolDowns,
                                           MeterRegistry registry, UsageRecorder recorder) {
         return new CompletionPipeline(router, admission, backends, upstream, usage, safety, json,
-                new Failover(properties.resilience(), registry), breakers,
-                new CoolDowns(quotaStore, properties.resilience().coolDown(), registry), bulkheads, recorder);
+                new Failover(properties.resilience(), registry), breakers, coolDowns, bulkheads, recorder);
+    }
+
+    /** A deployment's Retry-After kept by the quota store for every replica (translated routes and pass-through). */
+    @Bean
+    CoolDowns coolDowns(QuotaStore quotaStore, GatewayProperties properties, MeterRegistry registry) {
+        return new CoolDowns(quotaStore, properties.resilience().coolDown(), registry);
     }
 
     @Bean

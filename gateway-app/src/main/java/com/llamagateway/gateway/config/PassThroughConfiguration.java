@@ -5,7 +5,9 @@ import com.llamagateway.gateway.passthrough.PassThrough;
 import com.llamagateway.gateway.passthrough.PassThroughRoutes;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.quota.Admission;
+import com.llamagateway.gateway.resilience.CoolDowns;
 import com.llamagateway.gateway.resilience.DeploymentBreakers;
+import com.llamagateway.gateway.resilience.DeploymentBulkheads;
 import com.llamagateway.gateway.routing.DeploymentCatalog;
 import com.llamagateway.gateway.usage.UsageRecorder;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,9 +25,9 @@ import org.springframework.context.annotation.Configuration;
 public class PassThroughConfiguration {
 
     @Bean
-    PassThrough passThrough(Admission admission, DeploymentBreakers breakers, ErrorResponses errors, UsageRecorder usage,
-                            MeterRegistry registry, Json json, GatewayProperties properties) {
-        return new PassThrough(admission, breakers, errors, usage, registry, json, properties.request().maxBodySize().toBytes(),
+    PassThrough passThrough(Admission admission, DeploymentBreakers breakers, DeploymentBulkheads bulkheads, CoolDowns coolDowns,
+                            ErrorResponses errors, UsageRecorder usage, MeterRegistry registry, Json json, GatewayProperties properties) {
+        return new PassThrough(admission, breakers, bulkheads, coolDowns, errors, usage, registry, json, properties.request().maxBodySize().toBytes(),
                 (int) properties.passthrough().usageScanLimit().toBytes());
     }
 

@@ -8,7 +8,9 @@ import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.quota.Admission;
+import com.llamagateway.gateway.resilience.CoolDowns;
 import com.llamagateway.gateway.resilience.DeploymentBreakers;
+import com.llamagateway.gateway.resilience.DeploymentBulkheads;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.security.TeamKeyAuthentication;
 import com.llamagateway.gateway.team.CallerTeam;
@@ -39,12 +41,12 @@ import java.util.concurrent.TimeoutException;
  * <pre>
  * team (the client security chain authenticated its key: 401 before this) → may it use the deployment's model (403)
  *   → a declared body within the bound (413) → admit one request on the team's and the deployment's request
- *     buckets, no tokens reserved (429)
+ *     buckets, no tokens reserved (429) → a place among the deployment's calls in flight (503)
  *   → the deployment's credentials in place of the caller's, the request id → proxied: the body streams both ways
  *     (413 when an undeclared body passes the bound; connect and time-to-headers timeouts from the route's metadata,
  *     the gap between two chunks of the answer bounded here)
- *   → end (PassThroughCall): settle with the usage the answer reported or the request alone, or refund when the
- *     deployment served nothing; the deployment's breaker told how it went (a call goes out even while the deployment
+ *   → end (PassThroughCall): the place given back; settle with the usage the answer reported or the request alone,
+ *     or refund when the deployment served nothing (its Retry-After cooling it down for every replica); the breaker told how it went (a call goes out even while the deployment
  *     is ejected — it names its one deployment — and is then not counted, as on the translated routes); the usage
  *     ledger, the meter, the log line
  * </pre>
@@ -60,6 +62,8 @@ public final class PassThrough {
 
     private final Admission admission;
     private final DeploymentBreakers breakers;
+    private final DeploymentBulkheads bulkheads;
+    private final CoolDowns coolDowns;
     private final ErrorResponses errors;
     private final UsageRecorder usage;
     private final PassThroughRecorder recorder;
@@ -67,10 +71,12 @@ public final class PassThrough {
     private final long maxBodyBytes;
     private final int usageScanLimit;
 
-    public PassThrough(Admission admission, DeploymentBreakers breakers, ErrorResponses errors, UsageRecorder usage,
-                       MeterRegistry registry, Json json, long maxBodyBytes, int usageScanLimit) {
+    public PassThrough(Admission admission, DeploymentBreakers breakers, DeploymentBulkheads bulkheads, CoolDowns coolDowns,
+                       ErrorResponses errors, UsageRecorder usage, MeterRegistry registry, Json json, long maxBodyBytes, int usageScanLimit) {
         this.admission = admission;
         this.breakers = breakers;
+        this.bulkheads = bulkheads;
+        this.coolDowns = coolDowns;
         this.errors = errors;
         this.usage = usage;
         this.recorder = new PassThroughRecorder(registry);
@@ -92,20 +98,33 @@ public final class PassThrough {
                     ModelPermission.check(team, deployment.model());                                          // 403
                     BoundedRequest.checkDeclaredLength(exchange.getRequest(), maxBodyBytes);                   // 413
                     return admission.admitRequest(team.teamId(), deployment.model(), deployment)               // 429
-                            .map(admitted -> call(deployment, team, requestId, admitted, exchange, started));
+                            .flatMap(admitted -> placed(deployment, admitted)                                      // 503
+                                    .map(leave -> call(deployment, team, requestId, admitted, leave, exchange, started)));
                 })
                 .onErrorResume(error -> refuse(deployment, requestId, exchange, error, started).then(Mono.empty()))
                 .flatMap(call -> forward(call, exchange, chain));                                              // proxied, ended
     }
 
-    private PassThroughCall call(Deployment deployment, CallerTeam team, String requestId, Admission.Admitted admitted,
+    /**
+     * A place among the deployment's calls in flight ({@code max-concurrent}, shared with the translated routes),
+     * held until the call ends; a full deployment gives the admission back and is 503 {@code deployment_busy}.
+     */
+    private Mono<Runnable> placed(Deployment deployment, Admission.Admitted admitted) {
+        try {
+            return Mono.just(bulkheads.enter(deployment));
+        } catch (GatewayError busy) {
+            return admitted.reservation().refund().then(Mono.error(busy));
+        }
+    }
+
+    private PassThroughCall call(Deployment deployment, CallerTeam team, String requestId, Admission.Admitted admitted, Runnable leave,
                                  ServerWebExchange exchange, long started) {
         ServerHttpRequest request = exchange.getRequest();
         RequestUsage record = usage.start(new RequestUsage.Caller(requestId, team.teamId(), team.teamName(), team.keyId(), deployment.model(),
                 LABEL, LABEL, false), started);
         return new PassThroughCall(deployment, team, requestId, admitted.reservation(), started, request.getMethod().name(),
                 PassThroughRoutes.deploymentPath(request.getPath().pathWithinApplication().value(), deployment), record,
-                breakers.of(deployment), json, usageScanLimit, recorder);
+                breakers.of(deployment), leave, coolDowns, json, usageScanLimit, recorder);
     }
 
     /**

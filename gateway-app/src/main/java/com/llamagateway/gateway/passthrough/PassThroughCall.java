@@ -7,12 +7,19 @@ import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.team.CallerTeam;
 import com.llamagateway.gateway.usage.RequestUsage;
 import com.llamagateway.gateway.usage.UsageRecord.Outcome;
+import com.llamagateway.gateway.protocol.ErrorCode;
+import com.llamagateway.gateway.protocol.GatewayError;
+import com.llamagateway.gateway.resilience.CoolDowns;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import reactor.core.publisher.Mono;
 
 import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -23,11 +30,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>the deployment answered (any status but 429, 502, 503, 504): the request stays counted, and the tokens of
  *       the answer's {@code usage} ({@link UsageTap}) are charged; the breaker counts a success;</li>
  *   <li>it did not serve (no answer, or 429, 502, 503, 504 before its body): everything goes back; the breaker counts
- *       a failure — unless the gateway cut the call short (a body too large) or the client left;</li>
+ *       a failure — unless the gateway cut the call short (a body too large) or the client left; a 429 or 503 that
+ *       asked for a wait cools the deployment down on every replica ({@link CoolDowns}), as on the translated routes;</li>
  *   <li>its answer broke off after it started: what it reported so far is charged; the breaker counts a failure.</li>
  * </ul>
  * A call the breaker did not let through (the deployment is ejected: the call still goes out, it names its one
- * deployment) is not counted by it, as on the translated routes. Then its usage-ledger row, its meter and its log line.
+ * deployment) is not counted by it, as on the translated routes. Its place among the deployment's calls in flight is
+ * given back. Then its usage-ledger row, its meter and its log line.
  */
 final class PassThroughCall {
 
@@ -67,16 +76,23 @@ final class PassThroughCall {
     private final Json json;
     private final int usageScanLimit;
     private final PassThroughRecorder recorder;
+    /** gives back the call's place among the deployment's calls in flight */
+    private final Runnable leave;
+    private final CoolDowns coolDowns;
     private final AtomicBoolean ended = new AtomicBoolean();
     private volatile int status;
     private volatile UsageTap tap;
     private volatile long bytes;
     private volatile boolean clientLeft;
+    /** the deployment's 429 or 503 with what it said of waiting, for its cool-down */
+    private volatile GatewayError askedToWait;
 
     PassThroughCall(Deployment deployment, CallerTeam team, String requestId, Reservation reservation, long startedNanos,
-                    String method, String path, RequestUsage usage, CircuitBreaker breaker, Json json, int usageScanLimit,
-                    PassThroughRecorder recorder) {
+                    String method, String path, RequestUsage usage, CircuitBreaker breaker, Runnable leave, CoolDowns coolDowns,
+                    Json json, int usageScanLimit, PassThroughRecorder recorder) {
         this.recorder = recorder;
+        this.leave = leave;
+        this.coolDowns = coolDowns;
         this.deployment = deployment;
         this.team = team;
         this.requestId = requestId;
@@ -91,12 +107,26 @@ final class PassThroughCall {
         this.usageScanLimit = usageScanLimit;
     }
 
-    /** The deployment's answer starts: its status and content type are in. */
-    void answering(HttpStatusCode status, String contentType) {
+    /** The deployment's answer starts: its status and headers are in. */
+    void answering(HttpStatusCode status, HttpHeaders headers) {
         this.status = status == null ? 200 : status.value();
+        String contentType = headers.getFirst(HttpHeaders.CONTENT_TYPE);
         this.tap = UsageTap.of(contentType, json, usageScanLimit);
+        if (this.status == 429 || this.status == 503) {
+            Map<String, String> wait = new HashMap<>(); // the names CoolDowns reads
+            putIfPresent(wait, "retry-after-ms", headers.getFirst("retry-after-ms"));
+            putIfPresent(wait, "Retry-After", headers.getFirst(HttpHeaders.RETRY_AFTER));
+            askedToWait = new GatewayError(HttpStatus.valueOf(this.status), this.status == 429 ? ErrorCode.UPSTREAM_RATE_LIMITED
+                    : ErrorCode.UPSTREAM_UNAVAILABLE, "The deployment answered " + this.status + ".", null, wait);
+        }
         if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream")) {
             usage.streamed();
+        }
+    }
+
+    private static void putIfPresent(Map<String, String> map, String name, String value) {
+        if (value != null) {
+            map.put(name, value);
         }
     }
 
@@ -145,6 +175,7 @@ final class PassThroughCall {
             return Mono.empty();
         }
         long took = System.nanoTime() - startedNanos;
+        leave.run();
         boolean started = status != 0;
         Usage used = started && !notServed() && tap != null ? tap.usage() : null;
         Usage settled = used != null ? used : new Usage(0, 0, 0);
@@ -172,6 +203,10 @@ final class PassThroughCall {
             case FAILED, REFUSED -> Outcome.UPSTREAM_ERROR;
         });
         recorder.ended(this, resolved, took, used);
-        return refund ? reservation.refund() : reservation.settle(settled);
+        if (!refund) {
+            return reservation.settle(settled);
+        }
+        GatewayError asked = askedToWait;
+        return (asked == null ? Mono.<Void>empty() : coolDowns.after(requestId, deployment, asked)).then(reservation.refund());
     }
 }

@@ -30,13 +30,13 @@ final class TappedResponse extends ServerHttpResponseDecorator {
 
     @Override
     public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
-        call.answering(getStatusCode(), getHeaders().getFirst("Content-Type"));
+        call.answering(getStatusCode(), getHeaders());
         return super.writeWith(Flux.from(body).timeout(idle).doOnNext(call::chunk).doOnCancel(call::clientLeft));
     }
 
     @Override
     public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
-        call.answering(getStatusCode(), getHeaders().getFirst("Content-Type"));
+        call.answering(getStatusCode(), getHeaders());
         return super.writeAndFlushWith(Flux.from(body).timeout(idle).map(chunks -> Flux.from(chunks).doOnNext(call::chunk))
                 .doOnCancel(call::clientLeft));
     }

@@ -100,6 +100,25 @@ public final class DeploymentBulkheads {
         });
     }
 
+    /**
+     * A place on the deployment for a call whose end the caller tells (pass-through): the returned action gives it
+     * back, once, however often it runs.
+     *
+     * @throws GatewayError 503 {@code deployment_busy} when the deployment has no place left
+     */
+    public Runnable enter(Deployment deployment) {
+        Bulkhead bulkhead = of(deployment);
+        if (!bulkhead.tryAcquirePermission()) {
+            throw busy(deployment);
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        return () -> {
+            if (released.compareAndSet(false, true)) {
+                bulkhead.onComplete();
+            }
+        };
+    }
+
     /** Whether the attempt was turned away by a full bulkhead (the deployment was not called). */
     public static boolean busy(Throwable error) {
         return error instanceof GatewayError e && ErrorCode.DEPLOYMENT_BUSY.equals(e.code());
