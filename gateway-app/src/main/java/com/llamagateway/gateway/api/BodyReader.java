@@ -56,6 +56,11 @@ public final class BodyReader {
     }
 
     private GatewayError tooLarge() {
+        return tooLarge(maxBytes);
+    }
+
+    /** 413 for a body over {@code gateway.request.max-body-size}: the LLM routes' and pass-through's. */
+    public static GatewayError tooLarge(long maxBytes) {
         return new GatewayError(HttpStatus.CONTENT_TOO_LARGE, ErrorCode.REQUEST_TOO_LARGE,
                 "The request body exceeds the limit of " + maxBytes + " bytes.", null, null);
     }

@@ -1,10 +1,8 @@
 package com.llamagateway.gateway.passthrough;
 
-import com.llamagateway.gateway.protocol.ErrorCode;
-import com.llamagateway.gateway.protocol.GatewayError;
+import com.llamagateway.gateway.api.BodyReader;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import reactor.core.publisher.Flux;
@@ -28,7 +26,7 @@ final class BoundedRequest extends ServerHttpRequestDecorator {
     /** 413 when the request declares a body larger than {@code maxBytes}. */
     static void checkDeclaredLength(ServerHttpRequest request, long maxBytes) {
         if (request.getHeaders().getContentLength() > maxBytes) {
-            throw tooLarge(maxBytes);
+            throw BodyReader.tooLarge(maxBytes);
         }
     }
 
@@ -39,7 +37,7 @@ final class BoundedRequest extends ServerHttpRequestDecorator {
             return super.getBody().handle((buffer, sink) -> {
                 if (seen.addAndGet(buffer.readableByteCount()) > maxBytes) {
                     DataBufferUtils.release(buffer);
-                    sink.error(tooLarge(maxBytes));
+                    sink.error(BodyReader.tooLarge(maxBytes));
                 } else {
                     sink.next(buffer);
                 }
@@ -47,8 +45,4 @@ final class BoundedRequest extends ServerHttpRequestDecorator {
         });
     }
 
-    static GatewayError tooLarge(long maxBytes) {
-        return new GatewayError(HttpStatus.CONTENT_TOO_LARGE, ErrorCode.REQUEST_TOO_LARGE,
-                "The request body exceeds the limit of " + maxBytes + " bytes.", null, null);
-    }
 }

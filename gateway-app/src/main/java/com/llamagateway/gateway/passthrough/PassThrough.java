@@ -124,7 +124,7 @@ public final class PassThrough {
                 LABEL, LABEL, false), started);
         return new PassThroughCall(deployment, team, requestId, admitted.reservation(), started, request.getMethod().name(),
                 PassThroughRoutes.deploymentPath(request.getPath().pathWithinApplication().value(), deployment), record,
-                breakers.of(deployment), leave, coolDowns, json, usageScanLimit, recorder);
+                breakers.attempt(deployment), leave, coolDowns, json, usageScanLimit, recorder);
     }
 
     /**
@@ -157,11 +157,11 @@ public final class PassThrough {
     private Mono<Void> failed(PassThroughCall call, ServerWebExchange exchange, Throwable error) {
         GatewayError cause = causeOf(error);
         boolean gatewaysOwn = cause != null && ErrorCode.REQUEST_TOO_LARGE.equals(cause.code());
-        Mono<Void> ended = call.end(gatewaysOwn ? PassThroughCall.Ending.REFUSED : PassThroughCall.Ending.FAILED, gatewaysOwn ? null : error);
+        GatewayError answer = gatewaysOwn ? cause : UpstreamFailures.map(call.deployment, timeToHeaders(error));
+        Mono<Void> ended = call.end(gatewaysOwn ? PassThroughCall.Ending.REFUSED : PassThroughCall.Ending.FAILED, gatewaysOwn ? null : answer);
         if (exchange.getResponse().isCommitted()) {
             return ended.then(cutOff(exchange, error));
         }
-        GatewayError answer = gatewaysOwn ? cause : UpstreamFailures.map(call.deployment, timeToHeaders(error));
         exchange.getResponse().getHeaders().clear(); // an answer that failed before its body leaves the deployment's headers behind
         exchange.getResponse().getHeaders().set(RequestIdFilter.HEADER, call.requestId);
         return ended.then(errors.write(exchange, answer));

@@ -5,22 +5,18 @@ import com.llamagateway.gateway.protocol.Usage;
 import com.llamagateway.gateway.quota.Reservation;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.team.CallerTeam;
+import com.llamagateway.gateway.upstream.UpstreamFailures;
 import com.llamagateway.gateway.usage.RequestUsage;
 import com.llamagateway.gateway.usage.UsageRecord.Outcome;
-import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.resilience.CoolDowns;
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import com.llamagateway.gateway.resilience.DeploymentBreakers;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import reactor.core.publisher.Mono;
 
 import java.nio.ByteBuffer;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -58,9 +54,6 @@ final class PassThroughCall {
         }
     }
 
-    /** What the breaker is told of an answer that served nothing (429, 502, 503, 504). */
-    private static final Exception NOT_SERVED = new Exception("the deployment answered that it served nothing");
-
     final Deployment deployment;
     final CallerTeam team;
     final String requestId;
@@ -70,9 +63,8 @@ final class PassThroughCall {
     final String method;
     final String path;
     private final RequestUsage usage;
-    private final CircuitBreaker breaker;
-    /** whether the breaker let the call through (an ejected deployment's calls still go out, unrecorded) */
-    private final boolean recorded;
+    /** the deployment's breaker, told how the call went (an ejected deployment's calls still go out, unrecorded) */
+    private final DeploymentBreakers.Attempt attempt;
     private final Json json;
     private final int usageScanLimit;
     private final PassThroughRecorder recorder;
@@ -84,11 +76,11 @@ final class PassThroughCall {
     private volatile UsageTap tap;
     private volatile long bytes;
     private volatile boolean clientLeft;
-    /** the deployment's 429 or 503 with what it said of waiting, for its cool-down */
-    private volatile GatewayError askedToWait;
+    /** the deployment's answer when it says it served nothing (429, 502, 503, 504), with the wait it asked for */
+    private volatile GatewayError servedNothing;
 
     PassThroughCall(Deployment deployment, CallerTeam team, String requestId, Reservation reservation, long startedNanos,
-                    String method, String path, RequestUsage usage, CircuitBreaker breaker, Runnable leave, CoolDowns coolDowns,
+                    String method, String path, RequestUsage usage, DeploymentBreakers.Attempt attempt, Runnable leave, CoolDowns coolDowns,
                     Json json, int usageScanLimit, PassThroughRecorder recorder) {
         this.recorder = recorder;
         this.leave = leave;
@@ -101,8 +93,7 @@ final class PassThroughCall {
         this.method = method;
         this.path = path;
         this.usage = usage;
-        this.breaker = breaker;
-        this.recorded = breaker.tryAcquirePermission();
+        this.attempt = attempt;
         this.json = json;
         this.usageScanLimit = usageScanLimit;
     }
@@ -112,21 +103,9 @@ final class PassThroughCall {
         this.status = status == null ? 200 : status.value();
         String contentType = headers.getFirst(HttpHeaders.CONTENT_TYPE);
         this.tap = UsageTap.of(contentType, json, usageScanLimit);
-        if (this.status == 429 || this.status == 503) {
-            Map<String, String> wait = new HashMap<>(); // the names CoolDowns reads
-            putIfPresent(wait, "retry-after-ms", headers.getFirst("retry-after-ms"));
-            putIfPresent(wait, "Retry-After", headers.getFirst(HttpHeaders.RETRY_AFTER));
-            askedToWait = new GatewayError(HttpStatus.valueOf(this.status), this.status == 429 ? ErrorCode.UPSTREAM_RATE_LIMITED
-                    : ErrorCode.UPSTREAM_UNAVAILABLE, "The deployment answered " + this.status + ".", null, wait);
-        }
+        this.servedNothing = UpstreamFailures.servedNothing(this.status, headers);
         if (contentType != null && contentType.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream")) {
             usage.streamed();
-        }
-    }
-
-    private static void putIfPresent(Map<String, String> map, String name, String value) {
-        if (value != null) {
-            map.put(name, value);
         }
     }
 
@@ -161,16 +140,16 @@ final class PassThroughCall {
 
     /** Whether the deployment's answer says it served nothing: its rate limit, or it is unavailable. */
     boolean notServed() {
-        return status == 429 || status == 502 || status == 503 || status == 504;
+        return servedNothing != null;
     }
 
     /**
      * Ends the call (only the first ending counts) and settles it.
      *
      * @param ending how it ended
-     * @param error  what failed (a failure the deployment is not to blame for: null)
+     * @param error  the deployment's failure, as the gateway names it (null where the deployment is not to blame)
      */
-    Mono<Void> end(Ending ending, Throwable error) {
+    Mono<Void> end(Ending ending, GatewayError error) {
         if (!ended.compareAndSet(false, true)) {
             return Mono.empty();
         }
@@ -181,14 +160,12 @@ final class PassThroughCall {
         Usage settled = used != null ? used : new Usage(0, 0, 0);
         Ending resolved = ending != Ending.ANSWERED ? ending : clientLeft ? Ending.CANCELLED : notServed() ? Ending.FAILED : ending;
 
-        if (recorded) {
-            if (resolved == Ending.ANSWERED) {
-                breaker.onSuccess(took, TimeUnit.NANOSECONDS);
-            } else if (resolved == Ending.FAILED && (error != null || notServed())) {
-                breaker.onError(took, TimeUnit.NANOSECONDS, error != null ? error : NOT_SERVED);
-            } else {
-                breaker.releasePermission(); // the call says nothing about the deployment
-            }
+        if (resolved == Ending.ANSWERED) {
+            attempt.succeeded();
+        } else if (resolved == Ending.FAILED) { // the deployment's failure: it could not be reached, timed out, broke off, served nothing
+            attempt.failed(error != null ? error : servedNothing);
+        } else {
+            attempt.released(); // the call says nothing about the deployment
         }
 
         boolean refund = !started || notServed();
@@ -206,7 +183,7 @@ final class PassThroughCall {
         if (!refund) {
             return reservation.settle(settled);
         }
-        GatewayError asked = askedToWait;
-        return (asked == null ? Mono.<Void>empty() : coolDowns.after(requestId, deployment, asked)).then(reservation.refund());
+        GatewayError nothing = servedNothing; // its wait, if it asked for one, keeps every replica away (CoolDowns)
+        return (nothing == null ? Mono.<Void>empty() : coolDowns.after(requestId, deployment, nothing)).then(reservation.refund());
     }
 }

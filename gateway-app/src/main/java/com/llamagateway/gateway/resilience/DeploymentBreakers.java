@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Outlier ejection per deployment (Resilience4j circuit breakers, as Envoy's consecutive-5xx detection): after
@@ -120,29 +121,69 @@ public final class DeploymentBreakers {
     }
 
     /**
-     * One attempt on the deployment, its outcome recorded: {@code call} completes when the deployment has answered
-     * (or failed). An attempt the breaker does not let through — every member was ejected, or another request took
-     * the one probe of a deployment coming back — still goes out, unrecorded.
+     * One call's outcome, for the deployment's breaker: the call takes a permission if the breaker gives one (an
+     * attempt it does not let through — every member was ejected, or another request took the one probe of a
+     * deployment coming back — still goes out, unrecorded); then exactly one of {@link #succeeded}, {@link #failed} or
+     * {@link #released} tells how it went, once.
      */
-    public <T> Mono<T> recorded(Deployment deployment, Mono<T> call) {
-        CircuitBreaker breaker = of(deployment);
-        return Mono.defer(() -> {
-            if (!breaker.tryAcquirePermission()) {
-                return call;
+    public static final class Attempt {
+        private final CircuitBreaker breaker;
+        private final boolean recorded;
+        private final long started = System.nanoTime();
+        private final AtomicBoolean told = new AtomicBoolean();
+
+        private Attempt(CircuitBreaker breaker) {
+            this.breaker = breaker;
+            this.recorded = breaker.tryAcquirePermission();
+        }
+
+        /** The deployment answered. */
+        public void succeeded() {
+            if (tell()) {
+                breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             }
-            long started = System.nanoTime();
-            return call.doOnSuccess(value -> breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS))
-                    .doOnError(error -> {
-                        long took = System.nanoTime() - started;
-                        if (DeploymentBulkheads.busy(error)) {
-                            breaker.releasePermission(); // never called: says nothing about the deployment
-                        } else if (Failover.retryable(error)) {
-                            breaker.onError(took, TimeUnit.NANOSECONDS, error);
-                        } else {
-                            breaker.onSuccess(took, TimeUnit.NANOSECONDS); // the request's fault, or not the deployment's
-                        }
-                    })
-                    .doOnCancel(breaker::releasePermission);
+        }
+
+        /**
+         * The call failed: a failure of the deployment ({@link Failover#retryable}) counts against it; a full bulkhead
+         * says nothing (it was never called); anything else is the request's fault, a success for the deployment.
+         */
+        public void failed(Throwable error) {
+            if (!tell()) {
+                return;
+            }
+            long took = System.nanoTime() - started;
+            if (DeploymentBulkheads.busy(error)) {
+                breaker.releasePermission();
+            } else if (Failover.retryable(error)) {
+                breaker.onError(took, TimeUnit.NANOSECONDS, error);
+            } else {
+                breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /** The call ended without saying anything about the deployment (its client left, the gateway refused it). */
+        public void released() {
+            if (tell()) {
+                breaker.releasePermission();
+            }
+        }
+
+        private boolean tell() {
+            return recorded && told.compareAndSet(false, true);
+        }
+    }
+
+    /** A call to the deployment starts now (see {@link Attempt}). */
+    public Attempt attempt(Deployment deployment) {
+        return new Attempt(of(deployment));
+    }
+
+    /** One attempt on the deployment, its outcome recorded: {@code call} completes when the deployment has answered (or failed). */
+    public <T> Mono<T> recorded(Deployment deployment, Mono<T> call) {
+        return Mono.defer(() -> {
+            Attempt attempt = attempt(deployment);
+            return attempt.recorded ? call.doOnSuccess(value -> attempt.succeeded()).doOnError(attempt::failed).doOnCancel(attempt::released) : call;
         });
     }
 }

@@ -58,6 +58,23 @@ public final class UpstreamFailures {
         };
     }
 
+    /**
+     * A deployment's answer that says it served nothing — 429, 502, 503 or 504 — as the gateway names that failure
+     * (with the wait a 429 or 503 asked for, as {@code CoolDowns} reads it); null for any other status. Pass-through
+     * passes such an answer on as it is, and tells its breaker and cool-down with this.
+     */
+    public static GatewayError servedNothing(int status, HttpHeaders headers) {
+        return switch (status) {
+            case 429 -> new GatewayError(HttpStatus.TOO_MANY_REQUESTS, ErrorCode.UPSTREAM_RATE_LIMITED,
+                    "The model's deployment is rate limited.", null, retryHeaders(headers));
+            case 502 -> new GatewayError(HttpStatus.BAD_GATEWAY, ErrorCode.UPSTREAM_ERROR, "The model's deployment failed with status 502.", null, null);
+            case 503 -> new GatewayError(HttpStatus.SERVICE_UNAVAILABLE, ErrorCode.UPSTREAM_UNAVAILABLE,
+                    "The model's deployment is unavailable.", null, retryHeaders(headers));
+            case 504 -> new GatewayError(HttpStatus.GATEWAY_TIMEOUT, ErrorCode.UPSTREAM_TIMEOUT, "The model's deployment timed out.", null, null);
+            default -> null;
+        };
+    }
+
     private static Map<String, String> retryHeaders(HttpHeaders headers) {
         Map<String, String> retry = new LinkedHashMap<>();
         String seconds = headers.getFirst("retry-after");

@@ -104,6 +104,16 @@ abstract class GatewayIntegrationTest {
         assertThat(arrivalsMillis.get(7) - first).isGreaterThan(700);
     }
 
+    /** Thread.sleep for a test's polling loop; an interruption fails the test. */
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
     @AfterEach
     void resetSimulator() {
         simulator.reset();

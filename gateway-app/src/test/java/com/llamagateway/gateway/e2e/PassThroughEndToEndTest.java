@@ -185,14 +185,6 @@ class PassThroughEndToEndTest extends GatewayIntegrationTest {
         assertThat(usage.get(0).get("totalTokens").asLong()).isEqualTo(used);
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
 
     @Test
     void aRawScorePostReachesTheManagedComputeEndpointAsItsConfiguredDeployment() {

@@ -103,12 +103,4 @@ class PassThroughResilienceTest extends GatewayIntegrationTest {
         return counter == null ? 0 : counter.count();
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
 }
