@@ -66,6 +66,11 @@ public final class BodyReader {
     }
 
     private GatewayError timedOut() {
+        return timedOut(timeout);
+    }
+
+    /** 408 (and close) for a body not received whole within {@code gateway.request.body-timeout}. */
+    public static GatewayError timedOut(Duration timeout) {
         return new GatewayError(HttpStatus.REQUEST_TIMEOUT, ErrorCode.REQUEST_TIMEOUT,
                 "The request body was not received within " + timeout.toMillis() + " ms.", null, Map.of("Connection", "close"));
     }

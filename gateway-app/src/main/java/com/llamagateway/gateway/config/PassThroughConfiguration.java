@@ -28,6 +28,7 @@ public class PassThroughConfiguration {
     PassThrough passThrough(Admission admission, DeploymentBreakers breakers, DeploymentBulkheads bulkheads, CoolDowns coolDowns,
                             ErrorResponses errors, UsageRecorder usage, MeterRegistry registry, Json json, GatewayProperties properties) {
         return new PassThrough(admission, breakers, bulkheads, coolDowns, errors, usage, registry, json, properties.request().maxBodySize().toBytes(),
+                properties.request().bodyTimeout(),
                 (int) properties.passthrough().usageScanLimit().toBytes());
     }
 

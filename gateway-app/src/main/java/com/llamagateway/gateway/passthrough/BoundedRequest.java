@@ -6,21 +6,28 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A pass-through request whose body streams to the deployment as it arrives, at most {@code maxBytes} of it: a
- * {@code Content-Length} above that is refused before anything is sent; a body without one fails with the same 413 at
- * the first chunk past the bound (the deployment's request is then cut off).
+ * A pass-through request whose body streams to the deployment as it arrives, at most {@code maxBytes} of it, all of
+ * it within {@code timeout}: a {@code Content-Length} above the bound is refused before anything is sent; a body
+ * without one fails with the same 413 at the first chunk past the bound, and a body that has not arrived whole in time
+ * with 408 (the deployment's request is then cut off) — BodyReader's answers on the LLM routes.
  */
 final class BoundedRequest extends ServerHttpRequestDecorator {
 
     private final long maxBytes;
+    private final Duration timeout;
 
-    BoundedRequest(ServerHttpRequest delegate, long maxBytes) {
+    BoundedRequest(ServerHttpRequest delegate, long maxBytes, Duration timeout) {
         super(delegate);
         this.maxBytes = maxBytes;
+        this.timeout = timeout;
     }
 
     /** 413 when the request declares a body larger than {@code maxBytes}. */
@@ -34,7 +41,10 @@ final class BoundedRequest extends ServerHttpRequestDecorator {
     public Flux<DataBuffer> getBody() {
         return Flux.defer(() -> {
             AtomicLong seen = new AtomicLong();
-            return super.getBody().handle((buffer, sink) -> {
+            Mono<Long> deadline = Mono.delay(timeout).cache(); // the whole body within the timeout, as on the LLM routes
+            return super.getBody().timeout(deadline, buffer -> deadline)
+                    .onErrorMap(TimeoutException.class, e -> BodyReader.timedOut(timeout))
+                    .handle((buffer, sink) -> {
                 if (seen.addAndGet(buffer.readableByteCount()) > maxBytes) {
                     DataBufferUtils.release(buffer);
                     sink.error(BodyReader.tooLarge(maxBytes));

@@ -33,6 +33,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 import reactor.netty.NettyOutbound;
 
+import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -69,10 +70,13 @@ public final class PassThrough {
     private final PassThroughRecorder recorder;
     private final Json json;
     private final long maxBodyBytes;
+    private final Duration bodyTimeout;
     private final int usageScanLimit;
 
     public PassThrough(Admission admission, DeploymentBreakers breakers, DeploymentBulkheads bulkheads, CoolDowns coolDowns,
-                       ErrorResponses errors, UsageRecorder usage, MeterRegistry registry, Json json, long maxBodyBytes, int usageScanLimit) {
+                       ErrorResponses errors, UsageRecorder usage, MeterRegistry registry, Json json, long maxBodyBytes, Duration bodyTimeout,
+                       int usageScanLimit) {
+        this.bodyTimeout = bodyTimeout;
         this.admission = admission;
         this.breakers = breakers;
         this.bulkheads = bulkheads;
@@ -138,7 +142,7 @@ public final class PassThrough {
             headers.remove("api-key");
             DeploymentCredentials.apply(headers, call.deployment);
             headers.set(RequestIdFilter.HEADER, call.requestId);
-        }).build(), maxBodyBytes);
+        }).build(), maxBodyBytes, bodyTimeout);
         TappedResponse response = new TappedResponse(exchange.getResponse(), call, call.deployment.timeouts().streamIdle());
         response.beforeCommit(() -> {
             HttpHeaders headers = response.getHeaders(); // the deployment's, with the gateway's own on top
@@ -156,7 +160,7 @@ public final class PassThrough {
     /** The call failed: told in the Azure shape while the answer has not started, else by cutting the connection. */
     private Mono<Void> failed(PassThroughCall call, ServerWebExchange exchange, Throwable error) {
         GatewayError cause = causeOf(error);
-        boolean gatewaysOwn = cause != null && ErrorCode.REQUEST_TOO_LARGE.equals(cause.code());
+        boolean gatewaysOwn = cause != null && (ErrorCode.REQUEST_TOO_LARGE.equals(cause.code()) || ErrorCode.REQUEST_TIMEOUT.equals(cause.code()));
         GatewayError answer = gatewaysOwn ? cause : UpstreamFailures.map(call.deployment, timeToHeaders(error));
         Mono<Void> ended = call.end(gatewaysOwn ? PassThroughCall.Ending.REFUSED : PassThroughCall.Ending.FAILED, gatewaysOwn ? null : answer);
         if (exchange.getResponse().isCommitted()) {

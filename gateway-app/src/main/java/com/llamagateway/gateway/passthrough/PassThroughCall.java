@@ -42,7 +42,7 @@ final class PassThroughCall {
         ANSWERED("answered"),
         /** the deployment failed: unreachable, too slow, broke off, or answered 429/502/503/504 */
         FAILED("upstream_failed"),
-        /** the gateway cut the request's body off (too large) */
+        /** the gateway cut the request's body off (too large, or not received in time) */
         REFUSED("refused"),
         /** the client left first */
         CANCELLED("cancelled");

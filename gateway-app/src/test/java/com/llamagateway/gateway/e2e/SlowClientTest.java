@@ -137,6 +137,22 @@ class SlowClientTest {
     }
 
     @Test
+    void aPassThroughBodyThatTricklesIsAnswered408AndItsDeploymentCallCutOff() throws Exception {
+        String score = "{\"input_data\":{\"input_string\":[{\"role\":\"user\",\"content\":\"Hi\"}]}}";
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        Trickler trickler = new Trickler("pass-through body", "POST /deployments/llama3-8b-managed/score HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: Bearer " + key + "\r\nContent-Type: application/json\r\nContent-Length: " + (score.length() + 100)
+                + "\r\n\r\n", score + " ".repeat(100), started, done);
+        new Thread(trickler, "trickler").start();
+        assertThat(done.await(BODY_TIMEOUT.plus(SLACK).plusSeconds(20).toSeconds(), TimeUnit.SECONDS)).as("the trickler ended").isTrue();
+
+        // the same answer as on the LLM routes, within the body timeout: not Reactor Netty's later close without one
+        assertThat(trickler.answer).startsWith("408 ").contains("\"code\":\"request_timeout\"");
+        assertThat(trickler.heldFor()).isBetween(BODY_TIMEOUT.minusMillis(200), BODY_TIMEOUT.plus(SLACK));
+    }
+
+    @Test
     void tricklingConnectionsAreAnswered408AndClosedWhileOthersAreServed() throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         medianLatencyNanos(client, 300); // warm-up
