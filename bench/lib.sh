@@ -41,12 +41,12 @@ cpu_ticks() { # pid: user + system CPU time of the process so far, in clock tick
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
-# wrk on CPU 0 with bench/chat-2k.json: prints "<req/s> <p50 ms> <p99 ms> <errors: 0 or ERR> <CPU µs per request of the
+# wrk on CPU 0 with bench/chat-2k.json (or $LOAD_BODY; $EXTRA_HEADERS as post.lua reads them): prints "<req/s> <p50 ms> <p99 ms> <errors: 0 or ERR> <CPU µs per request of the
 # gateway pid, 0 without one>"; wrk's error lines are kept in $WORK/errors.txt
 load() { # url auth connections duration [gateway pid]
   local before=0 after=0
   [ -n "${5:-}" ] && before=$(cpu_ticks "$5")
-  BODY_FILE=bench/chat-2k.json AUTH="$2" taskset -c 0 wrk -t1 -c"$3" -d"$4" --latency -s bench/post.lua "$1" > "$WORK/wrk.txt"
+  BODY_FILE=${LOAD_BODY:-bench/chat-2k.json} AUTH="$2" taskset -c "${LOAD_CPUS:-0}" wrk -t1 -c"$3" -d"$4" --latency -s bench/post.lua "$1" > "$WORK/wrk.txt"
   [ -n "${5:-}" ] && after=$(cpu_ticks "$5")
   awk -v ticks=$((after - before)) -v tick=$TICK '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
