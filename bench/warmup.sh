@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# How fast the gateway reaches its steady throughput from a cold start, with what the JDK offers for it: the extracted
+# jar (Spring Boot's `extract`), a CDS archive on JDK 17 (classes from a start-up training run), JDK 25, and JDK 25's
+# AOT cache (JEP 483/515: classes loaded and linked, method profiles, from a training run that served load).
+#   bash bench/warmup.sh          # about 16 minutes; nothing else may run meanwhile
+# Each variant: a fresh gateway (every feature of bench/compare.sh's path on) in front of bench/compare/upstream.mjs,
+# wrk at c=32 in 5 s windows for BENCH_RAMP s (150) from the moment /actuator/health answers. JDK25 (default
+# /usr/lib/jvm/temurin-25-jdk-amd64) is skipped where absent. Every process on both cores, as in bench/compare.sh.
+# Writes bench/results/<date>-warmup.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RAMP=${BENCH_RAMP:-150}
+JDK25=${JDK25:-/usr/lib/jvm/temurin-25-jdk-amd64}
+WORK=$(mktemp -d)
+UP=18602; GW=18605
+ADMIN=bench-admin-token-$(date +%s)-0123456789
+. bench/lib.sh
+PIDS=()
+cleanup() { kill "${PIDS[@]}" "${GW_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+export LOAD_CPUS=0,1
+
+node bench/compare/upstream.mjs $UP > "$WORK/upstream.log" 2>&1 & PIDS+=($!)
+java -Djarmode=tools -jar gateway-app/target/gateway-app.jar extract --destination "$WORK/app" > /dev/null
+cat > "$WORK/gateway.yaml" <<YAML
+gateway:
+  deployments:
+    bench-chat: { kind: serverless, dialect: v1, model: bench-chat, url: "http://127.0.0.1:$UP/chat", api-key: k, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }
+  safety:
+    default: { input: [blocklist] }
+    filters:
+      blocklist: { terms: ["project nightingale", "forbidden fruit"] }
+YAML
+sed -E 's/"model": "[^"]+"/"model": "bench-chat"/; s/"max_tokens": [0-9]+/"max_tokens": 64/' bench/chat-2k.json > "$WORK/chat.json"
+ARGS=(--server.port=$GW "--spring.config.additional-location=file:$WORK/gateway.yaml" --gateway.admin.token=$ADMIN)
+
+start_gateway() { # java data-dir jvm-options...: sets GW_PID, GW_START
+  GW_START=$(date +%s%N)
+  "$1" "${@:3}" -jar "$WORK/app/gateway-app.jar" "${ARGS[@]}" "--gateway.data-dir=$2" > "$WORK/gw.log" 2>&1 &
+  GW_PID=$!
+  until curl -sf -o /dev/null localhost:$GW/actuator/health; do
+    kill -0 $GW_PID 2>/dev/null || { tail -20 "$WORK/gw.log"; exit 1; }; sleep 0.1
+  done
+}
+stop_gateway() { kill $GW_PID; wait $GW_PID 2>/dev/null || true; GW_PID=; }
+ramp() { # label: loads the started gateway, appends its row
+  local key ready rows steady t90
+  ready=$(( ($(date +%s%N) - GW_START) / 1000000 ))
+  key=$(team_key $GW $ADMIN)
+  : > "$WORK/ramp.txt"
+  for i in $(seq 1 $((RAMP / 5))); do
+    read -r rps _ <<< "$(LOAD_BODY=$WORK/chat.json load "http://127.0.0.1:$GW/v1/chat/completions" "Bearer $key" 32 5s)"
+    echo "$(( ($(date +%s%N) - GW_START) / 1000000 )) $rps" >> "$WORK/ramp.txt"
+  done
+  steady=$(awk '{print $2}' "$WORK/ramp.txt" | tail -6 | sort -g | awk '{a[NR]=$1} END {print (a[3] + a[4]) / 2}')
+  t90=$(awk -v s="$steady" '$2 >= 0.9 * s {printf "%.0f", $1 / 1000; exit}' "$WORK/ramp.txt")
+  rows=$(awk '{printf "%s%d", sep, $2; sep=" "}' "$WORK/ramp.txt")
+  echo "| $1 | $ready | $(awk 'NR == 1 {print $2}' "$WORK/ramp.txt") | $(awk 'NR == 6 {print $2}' "$WORK/ramp.txt") | $steady | ${t90:-never} | $(( $(awk '/^VmRSS/ {print $2}' /proc/$GW_PID/status) / 1024 )) |" >> "$WORK/table.md"
+  echo "- $1: $rows" >> "$WORK/windows.md"
+  stop_gateway
+}
+train_with_load() { # java jvm-options...: a run that serves 60 s of load, then exits (writing what the options ask for)
+  start_gateway "$1" "$WORK/data-train-$RANDOM" "${@:2}"
+  LOAD_BODY=$WORK/chat.json load "http://127.0.0.1:$GW/v1/chat/completions" "Bearer $(team_key $GW $ADMIN)" 32 60s > /dev/null
+  stop_gateway
+}
+
+: > "$WORK/table.md"; : > "$WORK/windows.md"
+echo "JDK 17, fat jar (the README's command)"
+GW_START=$(date +%s%N); java -jar gateway-app/target/gateway-app.jar "${ARGS[@]}" "--gateway.data-dir=$WORK/d1" > "$WORK/gw.log" 2>&1 & GW_PID=$!
+until curl -sf -o /dev/null localhost:$GW/actuator/health; do sleep 0.1; done
+ramp "JDK 17, \`java -jar gateway-app.jar\`"
+echo "JDK 17, extracted"
+start_gateway java "$WORK/d2"; ramp "JDK 17, extracted jar"
+echo "JDK 17, extracted + CDS"
+java -XX:ArchiveClassesAtExit="$WORK/app.jsa" -Dspring.context.exit=onRefresh -jar "$WORK/app/gateway-app.jar" "${ARGS[@]}" "--gateway.data-dir=$WORK/d3t" > "$WORK/cds.log" 2>&1 || true
+start_gateway java "$WORK/d3" -XX:SharedArchiveFile="$WORK/app.jsa"; ramp "JDK 17, extracted jar + CDS archive (\`-XX:SharedArchiveFile\`)"
+if [ -x "$JDK25/bin/java" ]; then
+  echo "JDK 25, extracted"
+  start_gateway "$JDK25/bin/java" "$WORK/d4"; ramp "JDK 25, extracted jar"
+  echo "JDK 25, AOT cache from a run under load"
+  train_with_load "$JDK25/bin/java" -XX:AOTCacheOutput="$WORK/app.aot"
+  start_gateway "$JDK25/bin/java" "$WORK/d5" -XX:AOTCache="$WORK/app.aot"; ramp "JDK 25, extracted jar + AOT cache of a 60 s loaded run (\`-XX:AOTCache\`)"
+fi
+
+OUT=bench/results/$(date -u +%Y-%m-%d)-warmup.md
+{
+  echo "# From a cold start to steady throughput ($(date -u +%Y-%m-%dT%H:%MZ), \`$(git rev-parse --short HEAD)\`)"
+  echo
+  echo "\`bash bench/warmup.sh\` (BENCH_RAMP=$RAMP); $(nproc) cores, every process on both; the gateway with bench/compare.sh's"
+  echo "features in front of \`bench/compare/upstream.mjs\`; wrk at c=32 in 5 s windows from the moment \`/actuator/health\` answers."
+  echo "JDK 17: $(java -version 2>&1 | head -1); JDK 25: $("$JDK25/bin/java" -version 2>&1 | head -1 || echo absent)."
+  echo
+  echo "| variant | process start → health (ms) | req/s, first 5 s | req/s, 25–30 s | steady req/s (median, last 30 s) | 90 % of steady reached (s after start) | RSS at the end (MiB) |"
+  echo "|---|---|---|---|---|---|---|"
+  cat "$WORK/table.md"
+  echo
+  echo "Every window (req/s):"
+  echo
+  cat "$WORK/windows.md"
+} > "$OUT"
+cat "$OUT"
