@@ -65,7 +65,7 @@ public record ResilienceProperties(@DefaultValue("3") int maxAttempts, @DefaultV
      *                      flight on it at most, a stream counted until it ends; one more goes to another member of
      *                      the pool (or gets 503 {@code deployment_busy}) instead of queueing for a connection
      */
-    public record Bulkhead(@DefaultValue("1000") int maxConcurrent) {
+    public record Bulkhead(@DefaultValue("10000") int maxConcurrent) {
 
         public Bulkhead {
             if (maxConcurrent < 1) {

@@ -39,8 +39,8 @@ public record Deployment(String name, DeploymentKind kind, URI url, String apiKe
         return dialect == DialectName.SCORE && text.endsWith("/score") ? URI.create(text.substring(0, text.length() - "/score".length())) : url;
     }
 
-    /** {@code gateway.resilience.bulkhead.max-concurrent}'s default: the connection pool's connections per deployment. */
-    public static final int DEFAULT_MAX_CONCURRENT = 1000;
+    /** {@code gateway.resilience.bulkhead.max-concurrent}'s default: thousands of streams on one deployment. */
+    public static final int DEFAULT_MAX_CONCURRENT = 10_000;
 
     /**
      * @param connect    TCP connect

@@ -45,12 +45,19 @@ public final class UpstreamClient implements AutoCloseable {
     private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE = new ParameterizedTypeReference<>() {
     };
     public static final String REQUEST_ID_HEADER = "x-request-id";
+    /** More connections than a process has sockets: only the deployments' bulkheads bound them. */
+    static final int MAX_CONNECTIONS_PER_HOST = 65_536;
 
     private final Json json;
     private final WebClient.Builder builder;
     private final ExchangeStrategies strategies;
-    private final ConnectionProvider connections = ConnectionProvider.builder("deployments").maxConnections(1000)
-            .pendingAcquireMaxCount(-1).build();
+    /**
+     * Connections per deployment host: as many as the calls in flight need. Each deployment's bulkhead
+     * ({@code max-concurrent}) bounds those, so a call past it fails over instead of queueing here for a connection; a
+     * connection idle for a minute is closed, before a load balancer drops it under a request.
+     */
+    private final ConnectionProvider connections = ConnectionProvider.builder("deployments").maxConnections(MAX_CONNECTIONS_PER_HOST)
+            .pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(60)).build();
     private final Map<String, WebClient> clients = new ConcurrentHashMap<>();
 
     private final int maxResponseBytes;
