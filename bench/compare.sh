@@ -6,7 +6,8 @@
 # BENCH_DURATION each, default 10s), an open-loop leg at BENCH_RATE req/s (300), BENCH_STREAMS streams at once (500);
 # then once each: BENCH_MANY_STREAMS streams at once (2000) and memory per open stream (as many, held open 20 s).
 # Before the rounds the gateway is started fresh and loaded at c=32 in 5 s windows for BENCH_RAMP s (150): its
-# throughput from the start (time to 90 % of steady). GATEWAY_JAR, GATEWAY_JAVA_OPTS: another build, JVM options.
+# throughput from the start (time to 90 % of steady). GATEWAY_JAR, GATEWAY_JAVA, GATEWAY_JAVA_OPTS: another build,
+# another java, JVM options.
 # BENCH_PINNING: shared (default: every process on both cores, as a co-located deployment runs) or pinned (the
 # upstreams and the load generators on CPU 0, the system under test alone on CPU 1: then nginx has a core to itself
 # and the throughput ratios measure CPU per request; cpu_us, reported in both, is the figure pinning does not move).
@@ -88,7 +89,7 @@ gateway:
 YAML
 GW_START=$(date +%s%N)
 # shellcheck disable=SC2086
-taskset -c $SUT_CPUS java ${GATEWAY_JAVA_OPTS:-} -jar "$GATEWAY_JAR" --server.port=$GW --spring.config.additional-location=file:$WORK/gateway.yaml \
+taskset -c $SUT_CPUS "${GATEWAY_JAVA:-java}" ${GATEWAY_JAVA_OPTS:-} -jar "$GATEWAY_JAR" --server.port=$GW --spring.config.additional-location=file:$WORK/gateway.yaml \
   --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN > "$WORK/gw.log" 2>&1 &
 GW_PID=$!; PIDS+=($GW_PID)
 until curl -sf -o /dev/null localhost:$GW/actuator/health; do
@@ -230,7 +231,7 @@ T90=$(awk -v s="$STEADY" '$2 >= 0.9 * s {print $1 / 1000; exit}' "$WORK/ramp.txt
   echo "# The gateway vs nginx vs Portkey, one run ($(date -u +%Y-%m-%dT%H:%MZ), \`$(git rev-parse --short HEAD)\`)"
   echo
   echo "\`bash bench/compare.sh\` (BENCH_PINNING=$PINNING, BENCH_ROUNDS=$ROUNDS, BENCH_DURATION=$DURATION, BENCH_RATE=$RATE, BENCH_STREAMS=$STREAMS, BENCH_MANY_STREAMS=$MANY);"
-  echo "$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p')), $(uname -r); $(java -version 2>&1 | head -1); gateway JVM options: \`${GATEWAY_JAVA_OPTS:-none}\`;"
+  echo "$(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p')), $(uname -r); gateway on $("${GATEWAY_JAVA:-java}" -version 2>&1 | head -1), JVM options: \`${GATEWAY_JAVA_OPTS:-none}\`;"
   echo "$(nginx -v 2>&1 | sed 's|nginx version: ||'); Portkey $PORTKEY_VERSION on Node $(node --version) (streaming patched, see the script); $(wrk --version 2>&1 | head -1 | awk '{print $1, $2}')."
   echo "Upstream (CPUs $LOAD_CPUS): \`bench/compare/upstream.mjs\` (Node): a 64-token chat.completion at once, or an event stream"
   echo "(role, 20 content events 50 ms apart, finish, usage, [DONE]). Load generators (CPUs $LOAD_CPUS): wrk; OpenLoop and StreamLoad (JDK HttpClient)."
