@@ -108,12 +108,7 @@ done
 KEY=$(admin "teams/$TEAM/keys" -X POST | sed -E 's/.*"key":"([^"]+)".*/\1/')
 
 # the request bodies: bench/chat-2k.json (2.9 KB, v1) for 64 completion tokens, streamed with include_usage
-body() { # model stream? file
-  sed -E "s/\"model\": \"[^\"]+\"/\"model\": \"$1\"/; s/\"max_tokens\": [0-9]+/\"max_tokens\": 64/" bench/chat-2k.json > "$3"
-  [ "$2" = stream ] && sed -i -E 's/\}$/, "stream": true, "stream_options": {"include_usage": true}}/' "$3"
-  return 0
-}
-body bench-chat plain "$WORK/chat.json"; body bench-stream stream "$WORK/stream.json"; body bench-hold stream "$WORK/hold.json"
+chat_body bench-chat plain "$WORK/chat.json"; chat_body bench-stream stream "$WORK/stream.json"; chat_body bench-hold stream "$WORK/hold.json"
 
 # per system: its URL, the headers it needs (post.lua's EXTRA_HEADERS form) and the pid whose CPU and memory count
 url() { # sut shape(chat|stream|hold)
@@ -225,8 +220,7 @@ all() { awk -F'\t' -v s="$1" -v m="$2" '$2 == s && $3 == m {printf "%s%s", sep, 
 once() { awk -F'\t' -v s="$1" -v m="$2" '$1 == "many" && $2 == s && $3 == m {print $4}' "$RAW"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b + 0 == 0) print "-"; else printf "%.3f", a / b}'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a - b}'; }
-STEADY=$(awk '{print $2}' "$WORK/ramp.txt" | tail -6 | sort -g | awk '{a[NR]=$1} END {print (a[3] + a[4]) / 2}')
-T90=$(awk -v s="$STEADY" '$2 >= 0.9 * s {print $1 / 1000; exit}' "$WORK/ramp.txt")
+read -r STEADY T90 <<< "$(ramp_summary "$WORK/ramp.txt")"
 {
   echo "# The gateway vs nginx vs Portkey, one run ($(date -u +%Y-%m-%dT%H:%MZ), \`$(git rev-parse --short HEAD)\`)"
   echo
@@ -274,7 +268,7 @@ T90=$(awk -v s="$STEADY" '$2 >= 0.9 * s {print $1 / 1000; exit}' "$WORK/ramp.txt
   echo
   echo "Process start → /actuator/health 200: $GW_READY_MS ms. Then wrk at c=32 in 5 s windows (time since the process"
   echo "started, s → req/s): $(awk '{printf "%s%.0f → %d", sep, $1 / 1000, $2; sep=", "}' "$WORK/ramp.txt")."
-  echo "Steady (median of the last 30 s): $STEADY req/s; first window at ≥ 90 % of it ended ${T90:-never} s after start."
+  echo "Steady (median of the last 30 s): $STEADY req/s; first window at ≥ 90 % of it ended $T90 s after start."
   echo "Resident memory after the warm-up: $((RSS_WARM / 1024)) MiB."
 } > "$OUT"
 cat "$OUT"

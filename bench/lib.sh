@@ -58,3 +58,15 @@ load() { # url auth connections duration [gateway pid]
 stream() { # url auth: 30 streams of bench/chat-2k-stream.json, "<ttft p50 ms> <gap p99 ms>"
   taskset -c 0 java bench/StreamProbe.java "$1" "$2" bench/chat-2k-stream.json 30 | sed -E 's/.*ttft_ms_p50=([0-9.]+).*gap_ms_p99=([0-9.]+).*/\1 \2/'
 }
+
+chat_body() { # model plain|stream file: bench/chat-2k.json for that model with max_tokens 64 (streamed with include_usage)
+  sed -E "s/\"model\": \"[^\"]+\"/\"model\": \"$1\"/; s/\"max_tokens\": [0-9]+/\"max_tokens\": 64/" bench/chat-2k.json > "$3"
+  [ "$2" = stream ] && sed -i -E 's/\}$/, "stream": true, "stream_options": {"include_usage": true}}/' "$3"
+  return 0
+}
+
+ramp_summary() { # file of "<ms since start> <req/s>" windows: "<steady req/s> <s when 90 % of it was first reached, or never>"
+  local steady
+  steady=$(awk '{print $2}' "$1" | tail -6 | sort -g | awk '{a[NR]=$1} END {print (NR < 2 ? a[1] : (a[int((NR + 1) / 2)] + a[int(NR / 2) + 1]) / 2)}')
+  echo "$steady $(awk -v s="$steady" '$2 >= 0.9 * s {printf "%.0f", $1 / 1000; found=1; exit} END {if (!found) print "never"}' "$1")"
+}

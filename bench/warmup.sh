@@ -31,7 +31,7 @@ gateway:
     filters:
       blocklist: { terms: ["project nightingale", "forbidden fruit"] }
 YAML
-sed -E 's/"model": "[^"]+"/"model": "bench-chat"/; s/"max_tokens": [0-9]+/"max_tokens": 64/' bench/chat-2k.json > "$WORK/chat.json"
+chat_body bench-chat plain "$WORK/chat.json"
 ARGS=(--server.port=$GW "--spring.config.additional-location=file:$WORK/gateway.yaml" --gateway.admin.token=$ADMIN)
 
 start_gateway() { # java data-dir jvm-options...: sets GW_PID, GW_START
@@ -52,10 +52,9 @@ ramp() { # label: loads the started gateway, appends its row
     read -r rps _ <<< "$(LOAD_BODY=$WORK/chat.json load "http://127.0.0.1:$GW/v1/chat/completions" "Bearer $key" 32 5s)"
     echo "$(( ($(date +%s%N) - GW_START) / 1000000 )) $rps" >> "$WORK/ramp.txt"
   done
-  steady=$(awk '{print $2}' "$WORK/ramp.txt" | tail -6 | sort -g | awk '{a[NR]=$1} END {print (a[3] + a[4]) / 2}')
-  t90=$(awk -v s="$steady" '$2 >= 0.9 * s {printf "%.0f", $1 / 1000; exit}' "$WORK/ramp.txt")
+  read -r steady t90 <<< "$(ramp_summary "$WORK/ramp.txt")"
   rows=$(awk '{printf "%s%d", sep, $2; sep=" "}' "$WORK/ramp.txt")
-  echo "| $1 | $ready | $(awk 'NR == 1 {print $2}' "$WORK/ramp.txt") | $(awk 'NR == 6 {print $2}' "$WORK/ramp.txt") | $steady | ${t90:-never} | $(( $(awk '/^VmRSS/ {print $2}' /proc/$GW_PID/status) / 1024 )) |" >> "$WORK/table.md"
+  echo "| $1 | $ready | $(awk 'NR == 1 {print $2}' "$WORK/ramp.txt") | $(awk 'NR == 6 {print $2}' "$WORK/ramp.txt") | $steady | $t90 | $(( $(awk '/^VmRSS/ {print $2}' /proc/$GW_PID/status) / 1024 )) |" >> "$WORK/table.md"
   echo "- $1: $rows" >> "$WORK/windows.md"
   stop_gateway
 }

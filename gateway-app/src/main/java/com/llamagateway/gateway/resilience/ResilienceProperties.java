@@ -1,5 +1,6 @@
 package com.llamagateway.gateway.resilience;
 
+import com.llamagateway.gateway.routing.Deployment;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 import java.time.Duration;
@@ -65,7 +66,7 @@ public record ResilienceProperties(@DefaultValue("3") int maxAttempts, @DefaultV
      *                      flight on it at most, a stream counted until it ends; one more goes to another member of
      *                      the pool (or gets 503 {@code deployment_busy}) instead of queueing for a connection
      */
-    public record Bulkhead(@DefaultValue("10000") int maxConcurrent) {
+    public record Bulkhead(@DefaultValue("" + Deployment.DEFAULT_MAX_CONCURRENT) int maxConcurrent) {
 
         public Bulkhead {
             if (maxConcurrent < 1) {

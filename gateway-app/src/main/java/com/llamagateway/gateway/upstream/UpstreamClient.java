@@ -46,7 +46,7 @@ public final class UpstreamClient implements AutoCloseable {
     };
     public static final String REQUEST_ID_HEADER = "x-request-id";
     /** More connections than a process has sockets: only the deployments' bulkheads bound them. */
-    static final int MAX_CONNECTIONS_PER_HOST = 65_536;
+    private static final int MAX_CONNECTIONS_PER_HOST = 65_536;
 
     private final Json json;
     private final WebClient.Builder builder;
