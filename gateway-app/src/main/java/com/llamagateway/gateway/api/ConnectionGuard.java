@@ -4,6 +4,7 @@ import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -30,7 +31,11 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.http.HttpStatus;
 import reactor.netty.NettyPipeline;
+import reactor.netty.channel.ChannelOperations;
+import reactor.netty.http.HttpConnectionLiveness;
+import reactor.netty.http.IdleTimeoutHandler;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.HttpServerRequest;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -51,6 +56,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>Requests Netty could not decode (request line over the limit → 414, headers over the limit → 431, anything
  *       else → 400) or whose URI is not a valid URI (Spring could not build the request) are answered here, with a JSON
  *       error in the path's shape and an {@code x-request-id}, instead of an empty body.</li>
+ *   <li>A kept-alive connection keeps being read after each exchange. Reactor Netty 1.3.6 and 1.3.7 stop reading one
+ *       when a request they had queued (one that arrived before the previous exchange was over) is answered at once:
+ *       the next request on that connection then waits forever, and the idle timeout is not armed either
+ *       (reactor-netty#4361, fixed in 1.3.8, which needs a Netty whose native transport is not available to this
+ *       build). After every exchange, once Reactor Netty has had its turn, a connection with no request in progress
+ *       is read again, with its idle timeout, as 1.3.8 does.</li>
  * </ul>
  */
 public final class ConnectionGuard implements NettyServerCustomizer {
@@ -58,15 +69,20 @@ public final class ConnectionGuard implements NettyServerCustomizer {
     private static final Logger log = LoggerFactory.getLogger(ConnectionGuard.class);
     /** How much later than the handlers' own body timeout Reactor Netty closes a connection whose body nobody reads. */
     private static final Duration BODY_BACKSTOP = Duration.ofSeconds(2);
+    /** The user event Reactor Netty fires through the pipeline when an exchange is over (its class is package-private). */
+    private static final String EXCHANGE_OVER = "HttpServerOperationsTerminatedEvent";
 
     private final ErrorResponses errors;
     private final Duration headerTimeout;
     private final Duration bodyTimeout;
+    /** {@code server.netty.idle-timeout}: how long a kept-alive connection may wait for its next request; null for ever. */
+    private final Duration idleTimeout;
 
-    public ConnectionGuard(ErrorResponses errors, Duration headerTimeout, Duration bodyTimeout) {
+    public ConnectionGuard(ErrorResponses errors, Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout) {
         this.errors = errors;
         this.headerTimeout = headerTimeout;
         this.bodyTimeout = bodyTimeout;
+        this.idleTimeout = idleTimeout;
     }
 
     @Override
@@ -156,7 +172,25 @@ public final class ConnectionGuard implements NettyServerCustomizer {
                 }
                 ctx.write(msg, promise);
             }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+                ctx.fireUserEventTriggered(event);
+                if (EXCHANGE_OVER.equals(event.getClass().getSimpleName())) {
+                    // after whatever Reactor Netty just scheduled to drain the requests it queued
+                    ctx.executor().execute(Guarded.this::keepReading);
+                }
+            }
         };
+
+        /** Reads the connection's next request if no request is in progress (reactor-netty#4361, see the class comment). */
+        private void keepReading() {
+            Channel channel = raw.channel();
+            if (open == 0 && !inBody && !refused && channel.isActive() && !(ChannelOperations.get(channel) instanceof HttpServerRequest)) {
+                IdleTimeoutHandler.addIdleTimeoutHandler(channel.pipeline(), idleTimeout, HttpConnectionLiveness.CLOSE);
+                channel.read();
+            }
+        }
 
         private void armHeadDeadline() {
             headDeadline = raw.executor().schedule(this::headTimedOut, headerTimeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -34,6 +34,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.reactor.netty.autoconfigure.NettyServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
@@ -169,8 +170,8 @@ public class GatewayConfiguration {
 
     /** Slow clients and requests Netty refuses, before WebFlux. */
     @Bean
-    ConnectionGuard connectionGuard(ErrorResponses errors, GatewayProperties properties) {
-        return new ConnectionGuard(errors, properties.request().headerTimeout(), properties.request().bodyTimeout());
+    ConnectionGuard connectionGuard(ErrorResponses errors, GatewayProperties properties, NettyServerProperties server) {
+        return new ConnectionGuard(errors, properties.request().headerTimeout(), properties.request().bodyTimeout(), server.getIdleTimeout());
     }
 
     @Bean
