@@ -1,5 +1,7 @@
 package com.llamagateway.gateway.tokens;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.GptBytePairEncodingParams;
 import com.knuddels.jtokkit.api.Encoding;
@@ -23,6 +25,11 @@ import java.util.regex.Pattern;
  * supplies it ({@link #fromVocabulary}), else {@code cl100k_base}, whose ranks Llama 3's first 100,000 follow — user
  * text counted as ordinary text (special-token look-alikes in user input are not special), plus the Llama 3 chat
  * template's markers per message.
+ * <p>
+ * A prompt's long texts are remembered with their count ({@link #PROMPT_CACHE_CHARS} characters in all): the system
+ * prompt comes back with every request of an application, and a chat's history with every turn, so a prompt is
+ * counted about as fast as its new text. The count of a text is the same every time: remembering it changes no
+ * figure.
  */
 public final class LlamaTokenCounter {
 
@@ -39,8 +46,17 @@ public final class LlamaTokenCounter {
             "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
             Pattern.UNICODE_CHARACTER_CLASS);
 
+    /** Prompt texts shorter than this are counted each time: looking them up would cost about as much. */
+    static final int CACHED_FROM_CHARS = 256;
+    /** How many characters of prompt texts are remembered (about 8 MB of heap at most, less for ASCII text). */
+    static final long PROMPT_CACHE_CHARS = 4_000_000;
+
     private final Encoding encoding;
     private final String description;
+    private final Cache<String, Integer> promptCounts = Caffeine.newBuilder()
+            .maximumWeight(PROMPT_CACHE_CHARS)
+            .weigher((String text, Integer tokens) -> text.length())
+            .build();
 
     /** {@code cl100k_base}. */
     public LlamaTokenCounter() {
@@ -108,21 +124,26 @@ public final class LlamaTokenCounter {
         return text == null || text.isEmpty() ? 0 : encoding.countTokensOrdinary(text);
     }
 
+    /** {@link #count}, remembered for long texts: for the texts of a prompt, which come back. */
+    private int countPromptText(String text) {
+        return text == null || text.length() < CACHED_FROM_CHARS ? count(text) : promptCounts.get(text, encoding::countTokensOrdinary);
+    }
+
     /** The prompt as the model sees it, template included. */
     public int prompt(CanonicalRequest request) {
         if (request.operation() == Operation.CHAT) {
             int total = CHAT_PRIMING_TOKENS;
             for (ChatMessage message : request.messages()) {
-                total += CHAT_TOKENS_PER_MESSAGE + count(message.text());
+                total += CHAT_TOKENS_PER_MESSAGE + countPromptText(message.text());
                 for (ChatMessage.ToolCall call : message.toolCalls()) {
-                    total += count(call.name()) + count(call.arguments());
+                    total += count(call.name()) + countPromptText(call.arguments());
                 }
             }
             return total;
         }
         int total = 0;
         for (String prompt : request.promptTexts()) {
-            total += 1 + count(prompt);
+            total += 1 + countPromptText(prompt);
         }
         if (request.prompt() != null && request.prompt().isArray()) {
             for (var item : request.prompt()) {
