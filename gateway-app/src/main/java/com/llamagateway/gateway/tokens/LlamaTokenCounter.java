@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * text counted as ordinary text (special-token look-alikes in user input are not special), plus the Llama 3 chat
  * template's markers per message.
  * <p>
- * A prompt's long texts are remembered with their count ({@link #PROMPT_CACHE_CHARS} characters in all): the system
+ * A prompt's texts are remembered with their count (up to {@link #PROMPT_CACHE_BYTES} of heap): the system
  * prompt comes back with every request of an application, and a chat's history with every turn, so a prompt is
  * counted about as fast as its new text. The count of a text is the same every time: remembering it changes no
  * figure.
@@ -47,15 +47,15 @@ public final class LlamaTokenCounter {
             Pattern.UNICODE_CHARACTER_CLASS);
 
     /** Prompt texts shorter than this are counted each time: looking them up would cost about as much. */
-    static final int CACHED_FROM_CHARS = 256;
-    /** How many characters of prompt texts are remembered (about 8 MB of heap at most, less for ASCII text). */
-    static final long PROMPT_CACHE_CHARS = 4_000_000;
+    static final int CACHED_FROM_CHARS = 32;
+    /** The heap the remembered prompt texts may take, each weighed at two bytes a character plus its entry's objects. */
+    static final long PROMPT_CACHE_BYTES = 16L << 20;
 
     private final Encoding encoding;
     private final String description;
     private final Cache<String, Integer> promptCounts = Caffeine.newBuilder()
-            .maximumWeight(PROMPT_CACHE_CHARS)
-            .weigher((String text, Integer tokens) -> text.length())
+            .maximumWeight(PROMPT_CACHE_BYTES)
+            .weigher((String text, Integer tokens) -> 2 * text.length() + 128)
             .build();
 
     /** {@code cl100k_base}. */
