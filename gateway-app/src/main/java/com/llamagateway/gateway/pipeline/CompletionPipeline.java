@@ -117,6 +117,15 @@ public final class CompletionPipeline {
             return new Exchange(inbound, request, route, attempts, deployment, backend, reservation, safety, screening, value, usage);
         }
 
+        /**
+         * What an open stream keeps: all but the request's body and prompt, which the stream's events do not need
+         * (a long stream would otherwise hold the whole parsed request for as long as it lasts).
+         */
+        Exchange streaming() {
+            return new Exchange(inbound.withoutBody(), request.withoutPrompt(), route, attempts, deployment, backend, reservation, safety,
+                    screening, annotations, usage);
+        }
+
         /** The same request on another deployment, admitted there. */
         Exchange on(Admission.Admitted admitted, BackendDialect dialect) {
             return new Exchange(inbound, request, route, attempts, admitted.deployment(), dialect, admitted.reservation(), safety, screening,
@@ -257,7 +266,8 @@ public final class CompletionPipeline {
                         exchange.headers(screened.annotations())));
     }
 
-    private Mono<Answer> stream(Exchange exchange, BackendRequest outbound) {
+    private Mono<Answer> stream(Exchange admitted, BackendRequest outbound) {
+        Exchange exchange = admitted.streaming(); // what the stream keeps for as long as it lasts
         CanonicalRequest request = exchange.request();
         Deployment deployment = exchange.deployment();
         Mono<Flux<CanonicalChunk>> upstreamChunks = exchange.backend().streams()

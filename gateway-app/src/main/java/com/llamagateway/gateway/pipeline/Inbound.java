@@ -14,4 +14,9 @@ import tools.jackson.databind.JsonNode;
  * @param caller    the dialect the client speaks
  */
 public record Inbound(String requestId, CallerTeam team, CallerDialect caller, Operation operation, JsonNode body, HttpHeaders headers) {
+
+    /** The same without its body, once it is decoded. */
+    Inbound withoutBody() {
+        return new Inbound(requestId, team, caller, operation, null, headers);
+    }
 }

@@ -41,6 +41,15 @@ public record CanonicalRequest(Operation operation, String model, List<ChatMessa
                 toolChoice, responseFormat, parameters, extras);
     }
 
+    /**
+     * The request without its prompt (messages, prompt), for what an answer needs of it while it streams — the
+     * operation, the model, the options: an open stream need not keep the prompt for as long as it lasts.
+     */
+    public CanonicalRequest withoutPrompt() {
+        return new CanonicalRequest(operation, model, List.of(), null, stream, includeUsage, maxTokens, n, stop, tools,
+                toolChoice, responseFormat, parameters, extras);
+    }
+
     /** The prompt's texts: one per prompt string of a text completion (token arrays have no text). */
     public List<String> promptTexts() {
         if (prompt == null || prompt.isNull()) {

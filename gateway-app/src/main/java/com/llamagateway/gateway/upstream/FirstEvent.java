@@ -25,10 +25,13 @@ public final class FirstEvent {
 
     private static final class Watcher<T> extends BaseSubscriber<T> {
 
-        private final MonoSink<Flux<T>> sink;
+        /**
+         * The {@code Mono}'s sink until the first event (or the end, or a failure), then null: the stream lives on
+         * without keeping the chain that awaited it — and everything that chain holds — for as long as it lasts.
+         */
+        private MonoSink<Flux<T>> sink;
         /** Holds what arrives until the subscriber of the rest takes it; upstream demand is the subscriber's. */
         private final Sinks.Many<T> rest = Sinks.many().unicast().onBackpressureBuffer();
-        private boolean first = true;
 
         Watcher(MonoSink<Flux<T>> sink) {
             this.sink = sink;
@@ -40,12 +43,19 @@ public final class FirstEvent {
             subscription.request(1);
         }
 
+        /** The sink, once: null from then on. */
+        private MonoSink<Flux<T>> takeSink() {
+            MonoSink<Flux<T>> awaiting = sink;
+            sink = null;
+            return awaiting;
+        }
+
         @Override
         protected void hookOnNext(T event) {
             rest.tryEmitNext(event);
-            if (first) {
-                first = false;
-                sink.success(rest.asFlux()
+            MonoSink<Flux<T>> awaiting = takeSink();
+            if (awaiting != null) {
+                awaiting.success(rest.asFlux()
                         .doOnRequest(n -> request(n)) // the first event is in hand already: at most one more is held
                         .doOnCancel(this::cancel));
             }
@@ -54,17 +64,17 @@ public final class FirstEvent {
         @Override
         protected void hookOnComplete() {
             rest.tryEmitComplete();
-            if (first) {
-                first = false;
-                sink.success(Flux.empty());
+            MonoSink<Flux<T>> awaiting = takeSink();
+            if (awaiting != null) {
+                awaiting.success(Flux.empty());
             }
         }
 
         @Override
         protected void hookOnError(Throwable error) {
-            if (first) {
-                first = false;
-                sink.error(error);
+            MonoSink<Flux<T>> awaiting = takeSink();
+            if (awaiting != null) {
+                awaiting.error(error);
             } else {
                 rest.tryEmitError(error);
             }

@@ -139,7 +139,10 @@ public final class UpstreamClient implements AutoCloseable {
                                 .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
                         return Mono.just(events);
                     })
-                    .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
+                    .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e))
+                    // the connection keeps this answer's subscriber while its events flow: once answered, the caller's
+                    // chain (the request, the prompt) is let go, for the stream outlives it
+                    .onTerminateDetach();
         });
     }
 
