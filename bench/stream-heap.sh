@@ -18,6 +18,7 @@ cleanup() { kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm 
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"   # every stream holds two sockets in the gateway
 
+for port in $UP $GW; do ! curl -s -o /dev/null localhost:$port/ || { echo "port $port is in use (an earlier run still stopping?)"; exit 1; }; done
 node bench/compare/upstream.mjs $UP > "$WORK/upstream.log" 2>&1 & PIDS+=($!)
 cat > "$WORK/gateway.yaml" <<YAML
 gateway:
@@ -40,7 +41,7 @@ histogram() { # file: "<bytes> <instances> <class>" per class, after a full coll
 }
 
 echo "warming up: 200 streams, twice"
-held 200 > /dev/null; held 200 > /dev/null
+held 200 | sed 's/^/warm-up: /'; held 200 | sed 's/^/warm-up: /'
 sleep 2
 histogram "$WORK/before.txt"
 rm -f "$WORK/open"
