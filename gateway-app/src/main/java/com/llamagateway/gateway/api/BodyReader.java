@@ -52,10 +52,7 @@ public final class BodyReader {
                         ErrorCode.INVALID_REQUEST, null, "The client closed the connection before it sent the whole body."))
                 .filter(bytes -> bytes.length > 0)
                 .switchIfEmpty(Mono.error(() -> GatewayError.badRequest(ErrorCode.INVALID_JSON, null, "The request body is empty.")))
-                .map(json::read)
-                // Reactor Netty keeps the body's subscriber for as long as the exchange lasts: once read, it must not
-                // reach what runs after (the pipeline, the parsed request) — a stream would keep them to its end
-                .onTerminateDetach();
+                .map(json::read);
     }
 
     private GatewayError tooLarge() {

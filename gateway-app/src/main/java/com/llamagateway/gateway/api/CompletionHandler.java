@@ -37,9 +37,6 @@ public final class CompletionHandler {
         String requestId = RequestIdFilter.of(request.exchange());
         return TeamKeyAuthentication.teamOf(request.principal()).flatMap(team -> bodies.read(request)
                         .flatMap(body -> pipeline.handle(new Inbound(requestId, team, caller, operation, body, request.headers().asHttpHeaders()))))
-                // WebFlux keeps its subscription to this chain until the response ends: once answered, the chain — and
-                // the request, the prompt and the deployment's request it holds — is let go, for a stream outlives it
-                .onTerminateDetach()
                 .flatMap(this::render)
                 .onErrorResume(error -> errors.render(caller, error, requestId));
     }

@@ -158,7 +158,8 @@ public final class CompletionPipeline {
                 .map(admitted -> exchange(inbound, routed, admitted, started))
         ).flatMap(exchange -> screenIn(exchange)                                                                        // screen in
                 .flatMap(this::serve)                                                                                   // call, failing over
-                .transform(answer -> recorded(exchange.usage(), answer)));                                              // record
+                .transform(answer -> recorded(exchange.usage(), answer)))                                               // record
+                .onTerminateDetach(); // a stream outlives this chain: WebFlux and the body's reader must not keep it (and the request) alive
     }
 
     /**
