@@ -7,17 +7,14 @@ import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.protocol.Operation;
 import com.llamagateway.gateway.security.TeamKeyAuthentication;
-import io.netty.channel.EventLoop;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ReactiveHttpOutputMessage;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.netty.Connection;
 
 import java.nio.charset.StandardCharsets;
 
@@ -38,17 +35,10 @@ public final class CompletionHandler {
 
     public Mono<ServerResponse> handle(ServerRequest request, CallerDialect caller, Operation operation) {
         String requestId = RequestIdFilter.of(request.exchange());
-        EventLoop loop = eventLoop(request);
         return TeamKeyAuthentication.teamOf(request.principal()).flatMap(team -> bodies.read(request)
-                        .flatMap(body -> pipeline.handle(new Inbound(requestId, team, caller, operation, body, request.headers().asHttpHeaders(), loop))))
+                        .flatMap(body -> pipeline.handle(new Inbound(requestId, team, caller, operation, body, request.headers().asHttpHeaders()))))
                 .flatMap(this::render)
                 .onErrorResume(error -> errors.render(caller, error, requestId));
-    }
-
-    /** The event loop that serves the client's connection (Reactor Netty's), or null on another server. */
-    private static EventLoop eventLoop(ServerRequest request) {
-        Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request.exchange().getRequest());
-        return nativeRequest instanceof Connection connection ? connection.channel().eventLoop() : null;
     }
 
     private Mono<ServerResponse> render(Answer answer) {

@@ -251,7 +251,7 @@ public final class CompletionPipeline {
         CanonicalRequest request = exchange.request();
         Reservation reservation = exchange.reservation();
         Deployment deployment = exchange.deployment();
-        return breakers.recorded(deployment, bulkheads.held(deployment, upstream.call(deployment, outbound, exchange.inbound().requestId(), exchange.inbound().loop()))) // call upstream
+        return breakers.recorded(deployment, bulkheads.held(deployment, upstream.call(deployment, outbound, exchange.inbound().requestId()))) // call upstream
                 .map(body -> exchange.backend().decodeResponse(request, body))
                 .map(response -> usage.complete(request, response, exchange.promptTokens()))                                                    // complete usage
                 .flatMap(response -> settle(exchange, response.usage(), response.model()).thenReturn(response))        // settle
@@ -272,10 +272,10 @@ public final class CompletionPipeline {
         CanonicalRequest request = exchange.request();
         Deployment deployment = exchange.deployment();
         Mono<Flux<CanonicalChunk>> upstreamChunks = exchange.backend().streams()
-                ? bulkheads.heldUntilEnd(deployment, upstream.stream(deployment, outbound, exchange.inbound().requestId(), exchange.inbound().loop()))  // call upstream
+                ? bulkheads.heldUntilEnd(deployment, upstream.stream(deployment, outbound, exchange.inbound().requestId()))  // call upstream
                         .flatMap(FirstEvent::awaited)                                                                   // to its first event
                         .map(events -> events.map(event -> exchange.backend().decodeChunk(request, event)))
-                : bulkheads.held(deployment, upstream.call(deployment, outbound, exchange.inbound().requestId(), exchange.inbound().loop()))
+                : bulkheads.held(deployment, upstream.call(deployment, outbound, exchange.inbound().requestId()))
                         .map(body -> usage.complete(request, exchange.backend().decodeResponse(request, body), exchange.promptTokens()))
                         .map(response -> Flux.fromIterable(SyntheticStream.of(response)));
         return breakers.recorded(deployment, upstreamChunks)

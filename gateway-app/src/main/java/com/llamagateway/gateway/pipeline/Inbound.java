@@ -3,7 +3,6 @@ package com.llamagateway.gateway.pipeline;
 import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.Operation;
 import com.llamagateway.gateway.team.CallerTeam;
-import io.netty.channel.EventLoop;
 import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.JsonNode;
 
@@ -13,13 +12,11 @@ import tools.jackson.databind.JsonNode;
  * @param requestId the {@code x-request-id} of the exchange
  * @param team      the team the request was authenticated as
  * @param caller    the dialect the client speaks
- * @param loop      the event loop the client's connection is served on (the deployment is called on it), or null
  */
-public record Inbound(String requestId, CallerTeam team, CallerDialect caller, Operation operation, JsonNode body, HttpHeaders headers,
-                      EventLoop loop) {
+public record Inbound(String requestId, CallerTeam team, CallerDialect caller, Operation operation, JsonNode body, HttpHeaders headers) {
 
     /** The same without its body, once it is decoded. */
     Inbound withoutBody() {
-        return new Inbound(requestId, team, caller, operation, null, headers, loop);
+        return new Inbound(requestId, team, caller, operation, null, headers);
     }
 }

@@ -6,7 +6,6 @@ import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.routing.Deployment;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.ParameterizedTypeReference;
@@ -36,14 +35,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Calls deployments over HTTP: one Reactor Netty client per deployment (its own connect timeout), within the
- * deployment's first-byte and stream-idle timeouts. Adds the deployment's credentials, maps every failure to a
- * {@link GatewayError}, and streams server-sent events without buffering them; cancelling a stream closes its connection.
- * <p>
- * A call made for a client's connection runs on that connection's event loop: each event loop has its own pool of
- * connections to the deployments, opened on it, so the request to the deployment, its answer and the answer to the
- * client stay on one thread instead of being handed from one event loop to another twice per call. Calls made for no
- * client connection (content-safety models, tests) share one more pool.
+ * Calls deployments over HTTP: one Reactor Netty client per deployment (its own connect timeout) on a shared
+ * connection pool, within the deployment's first-byte and stream-idle timeouts. Adds the deployment's credentials, maps every failure to a {@link GatewayError}, and
+ * streams server-sent events without buffering them; cancelling a stream closes its connection.
  */
 public final class UpstreamClient implements AutoCloseable {
 
@@ -57,10 +51,14 @@ public final class UpstreamClient implements AutoCloseable {
     private final Json json;
     private final WebClient.Builder builder;
     private final ExchangeStrategies strategies;
-    /** The clients of the calls made for no client connection, by deployment name, on a pool of their own. */
-    private final LoopClients unbound = new LoopClients(null);
-    /** The clients of the calls made for a client connection, by the event loop it is served on. */
-    private final Map<EventLoop, LoopClients> byLoop = new ConcurrentHashMap<>();
+    /**
+     * Connections per deployment host: as many as the calls in flight need. Each deployment's bulkhead
+     * ({@code max-concurrent}) bounds those, so a call past it fails over instead of queueing here for a connection; a
+     * connection idle for a minute is closed, before a load balancer drops it under a request.
+     */
+    private final ConnectionProvider connections = ConnectionProvider.builder("deployments").maxConnections(MAX_CONNECTIONS_PER_HOST)
+            .pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(60)).build();
+    private final Map<String, WebClient> clients = new ConcurrentHashMap<>();
 
     private final int maxResponseBytes;
     private final Duration deadline;
@@ -83,16 +81,8 @@ public final class UpstreamClient implements AutoCloseable {
      * {@code deadline} from the call to the last byte. Anything else — an event stream, HTML — fails at once with 502.
      */
     public Mono<JsonNode> call(Deployment deployment, BackendRequest request, String requestId) {
-        return call(deployment, request, requestId, null);
-    }
-
-    /**
-     * {@link #call(Deployment, BackendRequest, String)} on {@code loop}: the event loop of the client's connection
-     * the answer is for, or null for none.
-     */
-    public Mono<JsonNode> call(Deployment deployment, BackendRequest request, String requestId, EventLoop loop) {
         Deployment.Timeouts timeouts = deployment.timeouts();
-        return send(deployment, request, requestId, MediaType.APPLICATION_JSON, loop)
+        return send(deployment, request, requestId, MediaType.APPLICATION_JSON)
                 .retrieve()
                 .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
                 .toEntityFlux(DataBuffer.class)
@@ -122,14 +112,13 @@ public final class UpstreamClient implements AutoCloseable {
      * (so failures before it still get a proper HTTP status); the inner {@code Flux} emits each event's JSON as it
      * arrives, up to {@code [DONE]}: the first within the first-byte timeout of sending the request, each next within
      * the stream-idle timeout of the one before (so it ends, one way or the other, even if nobody reads it).
-     * {@link FirstEvent} holds it until its first event, for failover. {@code loop} as for
-     * {@link #call(Deployment, BackendRequest, String, EventLoop)}.
+     * {@link FirstEvent} holds it until its first event, for failover.
      */
-    public Mono<Flux<JsonNode>> stream(Deployment deployment, BackendRequest request, String requestId, EventLoop loop) {
+    public Mono<Flux<JsonNode>> stream(Deployment deployment, BackendRequest request, String requestId) {
         Deployment.Timeouts timeouts = deployment.timeouts();
         return Mono.defer(() -> {
             long sent = System.nanoTime();
-            return send(deployment, request, requestId, MediaType.TEXT_EVENT_STREAM, loop)
+            return send(deployment, request, requestId, MediaType.TEXT_EVENT_STREAM)
                     .retrieve()
                     .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
                     .toEntityFlux(SSE)
@@ -157,11 +146,9 @@ public final class UpstreamClient implements AutoCloseable {
         });
     }
 
-    private WebClient.RequestHeadersSpec<?> send(Deployment deployment, BackendRequest request, String requestId, MediaType accept,
-                                                 EventLoop loop) {
+    private WebClient.RequestHeadersSpec<?> send(Deployment deployment, BackendRequest request, String requestId, MediaType accept) {
         URI uri = URI.create(deployment.url() + request.path());
-        LoopClients clients = loop == null ? unbound : byLoop.computeIfAbsent(loop, LoopClients::new);
-        return clients.client(deployment).post().uri(uri)
+        return client(deployment).post().uri(uri)
                 .headers(headers -> {
                     headers.setContentType(MediaType.APPLICATION_JSON);
                     headers.setAccept(java.util.List.of(accept));
@@ -174,35 +161,13 @@ public final class UpstreamClient implements AutoCloseable {
                 .bodyValue(json.write(request.body()));
     }
 
-    /**
-     * The clients of one event loop (or of none), by deployment name, and their connections: as many per deployment
-     * host as the calls in flight need. Each deployment's bulkhead ({@code max-concurrent}) bounds those, so a call
-     * past it fails over instead of queueing here for a connection; a connection idle for a minute is closed, before
-     * a load balancer drops it under a request.
-     */
-    private final class LoopClients {
-
-        private final EventLoop loop;
-        private final ConnectionProvider connections;
-        private final Map<String, WebClient> clients = new ConcurrentHashMap<>();
-
-        LoopClients(EventLoop loop) {
-            this.loop = loop;
-            this.connections = ConnectionProvider.builder(loop == null ? "deployments" : "deployments-" + Integer.toHexString(System.identityHashCode(loop)))
-                    .maxConnections(MAX_CONNECTIONS_PER_HOST).pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(60)).build();
-        }
-
-        WebClient client(Deployment deployment) {
-            return clients.computeIfAbsent(deployment.name(), name -> {
-                // the first-byte and stream-idle timeouts are the calls' own (Reactor's timeout operators: exact per phase)
-                HttpClient http = HttpClient.create(connections)
-                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) deployment.timeouts().connect().toMillis());
-                if (loop != null) {
-                    http = http.runOn(loop); // its connections are opened on the loop, so every call on them stays there
-                }
-                return builder.clone().clientConnector(new ReactorClientHttpConnector(http)).exchangeStrategies(strategies).build();
-            });
-        }
+    private WebClient client(Deployment deployment) {
+        return clients.computeIfAbsent(deployment.name(), name -> {
+            // the first-byte and stream-idle timeouts are the calls' own (Reactor's timeout operators: exact per phase)
+            HttpClient http = HttpClient.create(connections)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) deployment.timeouts().connect().toMillis());
+            return builder.clone().clientConnector(new ReactorClientHttpConnector(http)).exchangeStrategies(strategies).build();
+        });
     }
 
     private JsonNode parse(Deployment deployment, String body) {
@@ -235,7 +200,6 @@ public final class UpstreamClient implements AutoCloseable {
 
     @Override
     public void close() {
-        unbound.connections.dispose();
-        byLoop.values().forEach(clients -> clients.connections.dispose());
+        connections.dispose();
     }
 }

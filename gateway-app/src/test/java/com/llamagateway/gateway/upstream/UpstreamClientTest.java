@@ -6,22 +6,13 @@ import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.routing.DeploymentKind;
-import io.netty.channel.EventLoop;
-import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpHeaders;
-import reactor.core.publisher.Mono;
-import reactor.netty.DisposableServer;
-import reactor.netty.http.server.HttpServer;
-import reactor.netty.resources.LoopResources;
 
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -47,40 +38,6 @@ class UpstreamClientTest {
                     new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r1").block(Duration.ofSeconds(10)));
             assertThat(error.status().value()).isEqualTo(502);
             assertThat(error.code()).isEqualTo("upstream_unavailable");
-        }
-    }
-
-    /**
-     * A call made for a client connection's event loop runs on it, on a connection of its own kept for the next call on
-     * that loop: from the request to the deployment to the answer, nothing is handed to another thread.
-     */
-    @Test
-    void aCallForAnEventLoopStaysOnIt() {
-        Set<Integer> connections = ConcurrentHashMap.newKeySet();
-        DisposableServer deployment = HttpServer.create().host("127.0.0.1").port(0)
-                .handle((request, response) -> {
-                    connections.add(request.remoteAddress().getPort());
-                    return response.header("Content-Type", "application/json").sendString(Mono.just("{\"id\":\"x\"}"));
-                })
-                .bindNow();
-        LoopResources loops = LoopResources.create("upstream-test", 2, true);
-        try (UpstreamClient client = new UpstreamClient(json, org.springframework.web.reactive.function.client.WebClient.builder(), 1 << 20, Duration.ofSeconds(30))) {
-            EventLoopGroup group = loops.onServer(true);
-            EventLoop first = group.next();
-            EventLoop second = group.next();
-            assertThat(first).isNotSameAs(second);
-            Deployment target = at(URI.create("http://127.0.0.1:" + deployment.port()));
-            for (int round = 0; round < 3; round++) {
-                for (EventLoop loop : List.of(first, second)) {
-                    Thread answeredOn = client.call(target, new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r" + round, loop)
-                            .map(body -> Thread.currentThread()).block(Duration.ofSeconds(10));
-                    assertThat(loop.inEventLoop(answeredOn)).as("round %d answered on %s", round, answeredOn.getName()).isTrue();
-                }
-            }
-            assertThat(connections).as("one connection per event loop, kept").hasSize(2);
-        } finally {
-            deployment.disposeNow();
-            loops.disposeLater().block(Duration.ofSeconds(10));
         }
     }
 
