@@ -4,13 +4,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.reactive.server.WebTestClient;
+import org.springframework.web.reactive.handler.SimpleUrlHandlerMapping;
+import org.springframework.web.reactive.resource.ResourceWebHandler;
 import reactor.core.publisher.Flux;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -243,5 +248,16 @@ class ErrorResponsesTest extends GatewayIntegrationTest {
     @ValueSource(strings = {"/v1/embeddings", "/nowhere"})
     void unknownRoutesAnswerInTheirDialect(String path) {
         expectError(post(path, "{}"), path, 404, "not_found", null);
+    }
+
+    /**
+     * The gateway serves no static files: no path is looked up on the classpath first (that made every 404 cost more
+     * CPU than a completion, bench/results/2026-12-03-routes.md).
+     */
+    @Test
+    void noPathIsLookedUpAsAStaticFile(@Autowired ApplicationContext context) {
+        assertThat(context.getBeansOfType(SimpleUrlHandlerMapping.class).values())
+                .flatMap(mapping -> List.copyOf(mapping.getUrlMap().values()))
+                .noneMatch(ResourceWebHandler.class::isInstance);
     }
 }
