@@ -150,8 +150,8 @@ STEAL_START=$(steal); TOTAL_START=$(awk '/^cpu /{s=0; for (i=2;i<=NF;i++) s+=$i;
 echo "gateway from cold: $RAMP s in 5 s windows at c=32"
 : > "$WORK/ramp.txt"
 for i in $(seq 1 $((RAMP / 5))); do
-  read -r rps _ _ _ _ <<< "$(wrk_leg gateway 32 5s)"
-  echo "$(( ($(date +%s%N) - GW_START) / 1000000 )) $rps" >> "$WORK/ramp.txt"
+  read -r rps _ _ err _ <<< "$(wrk_leg gateway 32 5s)"
+  echo "$(( ($(date +%s%N) - GW_START) / 1000000 )) $rps $err" >> "$WORK/ramp.txt"
 done
 for sut in nginx portkey; do wrk_leg $sut 32 20s > /dev/null; done
 streams portkey stream 50 > /dev/null; streams nginx stream 50 > /dev/null; streams gateway stream 50 > /dev/null
@@ -267,7 +267,7 @@ read -r STEADY T90 <<< "$(ramp_summary "$WORK/ramp.txt")"
   echo "## The gateway from a cold start"
   echo
   echo "Process start → /actuator/health 200: $GW_READY_MS ms. Then wrk at c=32 in 5 s windows (time since the process"
-  echo "started, s → req/s): $(awk '{printf "%s%.0f → %d", sep, $1 / 1000, $2; sep=", "}' "$WORK/ramp.txt")."
+  echo "started, s → req/s; ERR: the window had answers other than 2xx): $(awk '{printf "%s%.0f → %d%s", sep, $1 / 1000, $2, ($3 == "ERR" ? " ERR" : ""); sep=", "}' "$WORK/ramp.txt")."
   echo "Steady (median of the last 30 s): $STEADY req/s; first window at ≥ 90 % of it ended $T90 s after start."
   echo "Resident memory after the warm-up: $((RSS_WARM / 1024)) MiB."
 } > "$OUT"

@@ -16,7 +16,9 @@ start_simulator() { # port key: sets SIM_PID, returns once it answers
 }
 
 write_catalog() { # file simulator-port simulator-key: one v1 deployment on the simulator, limits far above any leg's load
-  # the quota stage runs, but must not refuse: every leg measures answers, not 429s
+  # the quota stage runs, but must not refuse: every leg measures answers, not 429s. 50,000,000 a minute is the most a
+  # deployment may have (quotas.md, "Exact arithmetic"): bench/chat-2k.json asks ~760 tokens, so above ~1,100 req/s
+  # sustained for a minute or more the bucket runs dry and cheap 429s would count as throughput — a leg reports ERR then
   cat > "$1" <<YAML
 gateway:
   deployments:
