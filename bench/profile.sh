@@ -35,14 +35,15 @@ URL=http://127.0.0.1:$GW_PORT/v1/chat/completions
 curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
 wrk_load() { BODY_FILE=bench/chat-2k.json AUTH="Bearer $KEY" taskset -c 0 wrk -t1 -c16 -d"$1" --latency -s bench/post.lua "$URL"; }
 
+# a "Non-2xx" line means some answers were refusals (the bench deployment's tokens ran dry: lib.sh), not completions
 echo "warming up for $WARMUP s"
-wrk_load "${WARMUP}s" | grep "Requests/sec" | sed 's/^/warm-up, not profiled: /'
+wrk_load "${WARMUP}s" | grep -E "Requests/sec|Non-2xx" | sed 's/^/warm-up, not profiled: /'
 PROFILE_DIR=${PROFILE_DIR:-/tmp/llgw-profiles}
 mkdir -p "$PROFILE_DIR"
 OUT=$PROFILE_DIR/$(date -u +%Y-%m-%d)-$LABEL
 # jcmd reads name=value pairs itself: the agent's options go through quoted
 jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"start,event=$EVENT,interval=1ms,threads\"" | grep -v "^$GW_PID:" || true
-wrk_load "${SECONDS_PROFILED}s" | grep "Requests/sec" | sed 's/^/profiled: /'
+wrk_load "${SECONDS_PROFILED}s" | grep -E "Requests/sec|Non-2xx" | sed 's/^/profiled: /'
 jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"stop,file=$OUT.collapsed,collapsed\"" | grep -v "^$GW_PID:" || true
 sleep 1
 TOTAL=$(awk '{s+=$NF} END {print s}' "$OUT.collapsed")
