@@ -32,6 +32,20 @@ gateway:
 YAML
 }
 
+start_pinned_gateway() { # port [jvm options... --] [gateway args...]: the jar on CPU 1 in front of the simulated deployment
+  # of $WORK/gateway.yaml (write_catalog), admin token $ADMIN; sets GW_PID and KEY (a new team's), returns once healthy
+  local port=$1 jvm=() && shift
+  if [[ " $* " == *" -- "* ]]; then while [ "$1" != "--" ]; do jvm+=("$1"); shift; done; shift; fi
+  taskset -c 1 java "${jvm[@]}" -jar gateway-app/target/gateway-app.jar --server.port=$port \
+    --spring.config.additional-location=file:$WORK/gateway.yaml --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
+  GW_PID=$!
+  until curl -sf -o /dev/null localhost:$port/actuator/health; do
+    kill -0 $GW_PID 2>/dev/null || { echo "the gateway did not start:"; tail -30 "$WORK/gw.log"; exit 1; }
+    sleep 0.2
+  done
+  KEY=$(team_key $port $ADMIN)
+}
+
 team_key() { # gateway-port admin-token [team name]: echoes the key of a new team
   local team
   team=$(curl -s localhost:$1/admin/v1/teams -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "{\"name\":\"${3:-bench}\"}" | sed -E 's/.*"id":"([^"]+)".*/\1/')

@@ -16,11 +16,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 . bench/lib.sh
 start_simulator $SIM_PORT $SIM_KEY
 write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
-taskset -c 1 java -jar gateway-app/target/gateway-app.jar --server.port=$GW_PORT --spring.config.additional-location=file:$WORK/gateway.yaml \
-  --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN > "$WORK/gw.log" 2>&1 &
-GW_PID=$!
-until curl -sf -o /dev/null localhost:$GW_PORT/actuator/health; do sleep 0.2; done
-KEY=$(team_key $GW_PORT $ADMIN)
+start_pinned_gateway $GW_PORT
 DIRECT=http://127.0.0.1:$SIM_PORT/llama31-70b-serverless/v1/chat/completions
 LLM=http://127.0.0.1:$GW_PORT/v1/chat/completions
 PASS=http://127.0.0.1:$GW_PORT/deployments/bench-v1/v1/chat/completions

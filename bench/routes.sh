@@ -22,11 +22,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 
 start_simulator $SIM_PORT $SIM_KEY
 write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
-taskset -c 1 java -jar gateway-app/target/gateway-app.jar --server.port=$GW_PORT --spring.config.additional-location=file:$WORK/gateway.yaml \
-  --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
-GW_PID=$!
-until curl -sf -o /dev/null localhost:$GW_PORT/actuator/health; do sleep 0.2; done
-KEY=$(team_key $GW_PORT $ADMIN)
+start_pinned_gateway $GW_PORT "$@"
 curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
 BASE=http://127.0.0.1:$GW_PORT
 
