@@ -268,7 +268,7 @@ read -r STEADY T90 <<< "$(ramp_summary "$WORK/ramp.txt")"
   echo
   echo "Process start → /actuator/health 200: $GW_READY_MS ms. Then wrk at c=32 in 5 s windows (time since the process"
   echo "started, s → req/s; ERR: the window had answers other than 2xx): $(awk '{printf "%s%.0f → %d%s", sep, $1 / 1000, $2, ($3 == "ERR" ? " ERR" : ""); sep=", "}' "$WORK/ramp.txt")."
-  echo "Steady (median of the last 30 s): $STEADY req/s; first window at ≥ 90 % of it ended $T90 s after start."
+  echo "Steady (median of the last 6 windows without ERR): $STEADY req/s; first window at ≥ 90 % of it ended $T90 s after start."
   echo "Resident memory after the warm-up: $((RSS_WARM / 1024)) MiB."
 } > "$OUT"
 cat "$OUT"

@@ -81,8 +81,10 @@ chat_body() { # model plain|stream file: bench/chat-2k.json for that model with 
   return 0
 }
 
-ramp_summary() { # file of "<ms since start> <req/s>" windows: "<steady req/s> <s when 90 % of it was first reached, or never>"
+ramp_summary() { # file of "<ms since start> <req/s> [ERR]" windows: "<steady req/s> <s when 90 % of it was first reached, or never>"
+  # steady: the median of the last 6 windows without answers other than 2xx (ERR: refusals are cheap and would count
+  # as throughput); 90 % is looked for among those windows too
   local steady
-  steady=$(awk '{print $2}' "$1" | tail -6 | sort -g | awk '{a[NR]=$1} END {print (NR < 2 ? a[1] : (a[int((NR + 1) / 2)] + a[int(NR / 2) + 1]) / 2)}')
-  echo "$steady $(awk -v s="$steady" '$2 >= 0.9 * s {printf "%.0f", $1 / 1000; found=1; exit} END {if (!found) print "never"}' "$1")"
+  steady=$(awk '$3 != "ERR" {print $2}' "$1" | tail -6 | sort -g | awk '{a[NR]=$1} END {print (NR < 2 ? a[1] + 0 : (a[int((NR + 1) / 2)] + a[int(NR / 2) + 1]) / 2)}')
+  echo "$steady $(awk -v s="$steady" '$3 != "ERR" && $2 >= 0.9 * s {printf "%.0f", $1 / 1000; found=1; exit} END {if (!found) print "never"}' "$1")"
 }

@@ -90,7 +90,7 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-warmup.md
   echo "features in front of \`bench/compare/upstream.mjs\`; wrk at c=32 in 5 s windows from the moment \`/actuator/health\` answers."
   echo "JDK 17: $(java -version 2>&1 | head -1); JDK 25: $("$JDK25/bin/java" -version 2>&1 | head -1 || echo absent)."
   echo
-  echo "| variant | process start → health (ms) | req/s, first 5 s | req/s, 25–30 s | steady req/s (median, last 30 s) | 90 % of steady reached (s after start) | RSS at the end (MiB) |"
+  echo "| variant | process start → health (ms) | req/s, first 5 s | req/s, 25–30 s | steady req/s (median of the last 6 windows without ERR) | 90 % of steady reached (s after start) | RSS at the end (MiB) |"
   echo "|---|---|---|---|---|---|---|"
   cat "$WORK/table.md"
   echo
