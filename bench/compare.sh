@@ -79,7 +79,7 @@ PORTKEY_PID=$!; PIDS+=($PORTKEY_PID)
 cat > "$WORK/gateway.yaml" <<YAML
 gateway:
   deployments:
-    bench-chat:   { kind: serverless, dialect: v1, model: bench-chat,   url: "http://127.0.0.1:$UP/chat", api-key: $MOCK_KEY, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }
+$(pool_yaml bench-chat "http://127.0.0.1:$UP/chat" "$MOCK_KEY")
     bench-stream: { kind: serverless, dialect: v1, model: bench-stream, url: "http://127.0.0.1:$UP/n20g50", api-key: $MOCK_KEY, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }
     bench-hold:   { kind: serverless, dialect: v1, model: bench-hold,   url: "http://127.0.0.1:$UP/n20g1000", api-key: $MOCK_KEY, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }
   safety:
@@ -99,13 +99,20 @@ GW_READY_MS=$(( ($(date +%s%N) - GW_START) / 1000000 ))
 until curl -s -o /dev/null localhost:$UP/ && curl -s -o /dev/null localhost:$NGINX/ && curl -s -o /dev/null localhost:$PORTKEY/; do sleep 0.2; done
 NGINX_PID=$(pgrep -P $NGINX_MASTER)
 
-# a team with an allowance on each bench model (the team quota runs, never refuses) and its key
+# 8 teams, each with an allowance on each bench model (the team quota runs, never refuses) and a key: wrk's requests
+# take the keys in turn (post.lua's ROTATE_AUTH), as one team's most, 50,000,000 tokens a minute, runs dry like one
+# deployment's (pool_yaml); the stream and open-loop legs use the first key
 admin() { curl -sf "localhost:$GW/admin/v1/$1" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' "${@:2}"; }
-TEAM=$(admin teams -d '{"name":"bench"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')
-for model in bench-chat bench-stream bench-hold; do
-  admin "teams/$TEAM/quotas/$model" -X PUT -d '{"tokensPerMinute":50000000,"requestsPerMinute":50000000}' > /dev/null
+KEYS=()
+for t in $(seq 1 8); do
+  TEAM=$(admin teams -d "{\"name\":\"bench-$t\"}" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  for model in bench-chat bench-stream bench-hold; do
+    admin "teams/$TEAM/quotas/$model" -X PUT -d '{"tokensPerMinute":50000000,"requestsPerMinute":50000000}' > /dev/null
+  done
+  KEYS+=("Bearer $(admin "teams/$TEAM/keys" -X POST | sed -E 's/.*"key":"([^"]+)".*/\1/')")
 done
-KEY=$(admin "teams/$TEAM/keys" -X POST | sed -E 's/.*"key":"([^"]+)".*/\1/')
+KEY=${KEYS[0]#Bearer }
+GATEWAY_KEYS=$(IFS='|'; echo "${KEYS[*]}")
 
 # the request bodies: bench/chat-2k.json (2.9 KB, v1) for 64 completion tokens, streamed with include_usage
 chat_body bench-chat plain "$WORK/chat.json"; chat_body bench-stream stream "$WORK/stream.json"; chat_body bench-hold stream "$WORK/hold.json"
@@ -132,7 +139,8 @@ pid_of() { case $1 in nginx) echo "$NGINX_PID";; portkey) echo "$PORTKEY_PID";; 
 body_of() { case $1 in chat) echo "$WORK/chat.json";; stream) echo "$WORK/stream.json";; hold) echo "$WORK/hold.json";; esac; }
 header_args() { local IFS='|'; for h in $1; do printf '%s\n' "$h"; done; }
 wrk_leg() { # sut connections: "<req/s> <p50> <p99> <errors> <cpu µs/req>"
-  EXTRA_HEADERS="$(headers "$1" chat)" LOAD_BODY="$WORK/chat.json" load "$(url "$1" chat)" "" "$2" "$3" "$(pid_of "$1")"
+  local rotate=; [ "$1" = gateway ] && rotate=$GATEWAY_KEYS
+  ROTATE_AUTH="$rotate" EXTRA_HEADERS="$(headers "$1" chat)" LOAD_BODY="$WORK/chat.json" load "$(url "$1" chat)" "" "$2" "$3" "$(pid_of "$1")"
 }
 streams() { # sut shape count [--open-marker file]: StreamLoad's line
   local -a hs; mapfile -t hs < <(header_args "$(headers "$1" "$2")")

@@ -15,20 +15,22 @@ start_simulator() { # port key: sets SIM_PID, returns once it answers
   until curl -sf -o /dev/null -X POST localhost:$1/_simulator/llama31-70b-serverless/reset; do sleep 0.2; done
 }
 
-write_catalog() { # file simulator-port simulator-key: one v1 deployment on the simulator, limits far above any leg's load
-  # the quota stage runs, but must not refuse: every leg measures answers, not 429s. 50,000,000 a minute is the most a
-  # deployment may have (quotas.md, "Exact arithmetic"): bench/chat-2k.json asks ~760 tokens, so above ~1,100 req/s
-  # sustained for a minute or more the bucket runs dry and cheap 429s would count as throughput — a leg reports ERR then
+pool_yaml() { # model url key [members]: catalog entries (under gateway.deployments) for a pool of that model, each
+  # member at the most a deployment may have (50,000,000 tokens and requests a minute) and weight 1, so admission spreads
+  # the load evenly: 8 members hold chat-2k's ~760 tokens for ~8,700 req/s sustained, where one runs dry above ~1,100
+  local i
+  for i in $(seq 1 "${4:-8}"); do
+    echo "    $1-$i: { kind: serverless, dialect: v1, model: $1, url: \"$2\", api-key: $3, weight: 1, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }"
+  done
+}
+
+write_catalog() { # file simulator-port simulator-key: the model of bench/chat-2k.json on the simulator's v1 deployment,
+  # as a pool of 8 (pool_yaml) with limits far above any leg's load: the quota stage runs, but must not refuse (every
+  # leg measures answers, not 429s; a leg that saw any reports ERR)
   cat > "$1" <<YAML
 gateway:
   deployments:
-    bench-v1:
-      kind: serverless
-      url: http://127.0.0.1:$2/llama31-70b-serverless
-      api-key: $3
-      model: Meta-Llama-3.1-70B-Instruct
-      dialect: v1
-      limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 }
+$(pool_yaml Meta-Llama-3.1-70B-Instruct "http://127.0.0.1:$2/llama31-70b-serverless" "$3")
 YAML
 }
 

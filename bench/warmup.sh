@@ -25,7 +25,7 @@ java -Djarmode=tools -jar gateway-app/target/gateway-app.jar extract --destinati
 cat > "$WORK/gateway.yaml" <<YAML
 gateway:
   deployments:
-    bench-chat: { kind: serverless, dialect: v1, model: bench-chat, url: "http://127.0.0.1:$UP/chat", api-key: k, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }
+$(pool_yaml bench-chat "http://127.0.0.1:$UP/chat" k)
   safety:
     default: { input: [blocklist] }
     filters:
