@@ -22,6 +22,11 @@ final class DialectEntryPoint implements ServerAuthenticationEntryPoint {
 
     @Override
     public Mono<Void> commence(ServerWebExchange exchange, AuthenticationException ex) {
+        return refuse(exchange);
+    }
+
+    /** The 401: the key is missing, or it is not a valid one. */
+    Mono<Void> refuse(ServerWebExchange exchange) {
         boolean presented = exchange.getRequest().getHeaders().containsHeader("api-key")
                 || exchange.getRequest().getHeaders().containsHeader("Authorization");
         return errors.write(exchange, new GatewayError(HttpStatus.UNAUTHORIZED, ErrorCode.INVALID_API_KEY, presented

@@ -16,7 +16,12 @@ final class PresentedKey {
     }
 
     static Mono<Authentication> from(ServerWebExchange exchange) {
-        HttpHeaders headers = exchange.getRequest().getHeaders();
+        String secret = secret(exchange.getRequest().getHeaders());
+        return secret == null ? Mono.empty() : Mono.just(UsernamePasswordAuthenticationToken.unauthenticated("key", secret));
+    }
+
+    /** The secret the headers present, trimmed; null where they present none (or a blank one). */
+    static String secret(HttpHeaders headers) {
         String secret = headers.getFirst("api-key");
         if (secret == null) {
             String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
@@ -24,9 +29,6 @@ final class PresentedKey {
                 secret = authorization.regionMatches(true, 0, "Bearer ", 0, 7) ? authorization.substring(7) : authorization;
             }
         }
-        if (secret == null || secret.isBlank()) {
-            return Mono.empty();
-        }
-        return Mono.just(UsernamePasswordAuthenticationToken.unauthenticated("key", secret.trim()));
+        return secret == null || secret.isBlank() ? null : secret.trim();
     }
 }

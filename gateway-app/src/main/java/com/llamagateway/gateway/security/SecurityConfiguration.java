@@ -19,7 +19,6 @@ import org.springframework.security.config.annotation.web.reactive.EnableWebFlux
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
-import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.AuthorityUtils;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
 import org.springframework.security.web.server.SecurityWebFilterChain;
@@ -29,7 +28,7 @@ import org.springframework.security.web.server.authentication.ServerAuthenticati
 import org.springframework.security.web.server.authorization.ServerAccessDeniedHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
 import org.springframework.security.web.server.firewall.ServerExchangeRejectedHandler;
-import org.springframework.security.web.server.util.matcher.ServerWebExchangeMatchers;
+import org.springframework.security.web.server.header.HttpHeaderWriterWebFilter;
 import reactor.core.publisher.Mono;
 
 import java.nio.file.Path;
@@ -56,7 +55,7 @@ public class SecurityConfiguration {
                 "unauthorized", "An admin token is required: 'Authorization: Bearer <token>'.", null, null));
         ServerAccessDeniedHandler forbidden = (exchange, e) -> errors.write(exchange, new GatewayError(HttpStatus.FORBIDDEN,
                 "forbidden", "The token lacks the scope gateway.admin.", null, null));
-        stateless(http.securityMatcher(ServerWebExchangeMatchers.pathMatchers("/admin/**")))
+        stateless(http.securityMatcher(new PathsMatcher("/admin/**")))
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
                 .authorizeExchange(a -> a.pathMatchers(HttpMethod.GET, "/admin/v1/openapi.json").permitAll()
                         .anyExchange().hasAuthority(ADMIN_AUTHORITY));
@@ -76,14 +75,8 @@ public class SecurityConfiguration {
     @Bean
     @Order(2)
     SecurityWebFilterChain clientChain(ServerHttpSecurity http, KeyAuthenticator keys, ErrorResponses errors) {
-        DialectEntryPoint unauthorized = new DialectEntryPoint(errors);
-        ReactiveAuthenticationManager manager = presented -> keys.authenticate((String) presented.getCredentials())
-                .<Authentication>map(TeamKeyAuthentication::new)
-                .switchIfEmpty(Mono.error(() -> new BadCredentialsException("unknown, revoked or expired key")));
-        return stateless(http.securityMatcher(ServerWebExchangeMatchers.pathMatchers(CLIENT_PATHS)))
-                .addFilterAt(authenticationFilter(manager, unauthorized), SecurityWebFiltersOrder.AUTHENTICATION)
-                .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized))
-                .authorizeExchange(a -> a.anyExchange().authenticated())
+        return stateless(http.securityMatcher(new PathsMatcher(CLIENT_PATHS)))
+                .addFilterAt(new TeamKeyWebFilter(keys, new DialectEntryPoint(errors)), SecurityWebFiltersOrder.AUTHENTICATION)
                 .build();
     }
 
@@ -128,8 +121,11 @@ public class SecurityConfiguration {
         return filter;
     }
 
+    /** No session, CSRF token, login or logout; Spring Security's default response headers ({@link SecurityHeaders}). */
     private static ServerHttpSecurity stateless(ServerHttpSecurity http) {
-        return http.csrf(ServerHttpSecurity.CsrfSpec::disable)
+        return http.headers(ServerHttpSecurity.HeaderSpec::disable)
+                .addFilterAt(new HttpHeaderWriterWebFilter(new SecurityHeaders()), SecurityWebFiltersOrder.HTTP_HEADERS_WRITER)
+                .csrf(ServerHttpSecurity.CsrfSpec::disable)
                 .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
                 .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
                 .logout(ServerHttpSecurity.LogoutSpec::disable)

@@ -274,6 +274,9 @@ abstract class UsageLedgerEndToEnd {
         assertThat(sum(scrape, "http_client_requests_seconds_count", Map.of("method", "POST", "outcome", "SUCCESS")))
                 .isGreaterThanOrEqualTo(received.requests);
         assertThat(sum(scrape, "http_client_requests_seconds_count", Map.of("uri", "/score"))).isZero(); // no per-URL series
+        assertThat(sum(scrape, "http_server_requests_seconds_count", Map.of("uri", "/v1/chat/completions"))).isPositive();
+        // no long-task timer per observation (management.metrics.observations.ignored-meters)
+        assertThat(scrape).doesNotContain("http_server_requests_active").doesNotContain("http_client_requests_active");
     }
 
     /** The sum of a sample's values over every series whose labels include {@code labels}. */
