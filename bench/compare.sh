@@ -79,7 +79,7 @@ PORTKEY_PID=$!; PIDS+=($PORTKEY_PID)
 cat > "$WORK/gateway.yaml" <<YAML
 gateway:
   deployments:
-$(pool_yaml bench-chat "http://127.0.0.1:$UP/chat" "$MOCK_KEY")
+$(pool_yaml bench-chat bench-chat "http://127.0.0.1:$UP/chat" "$MOCK_KEY")
     bench-stream: { kind: serverless, dialect: v1, model: bench-stream, url: "http://127.0.0.1:$UP/n20g50", api-key: $MOCK_KEY, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }
     bench-hold:   { kind: serverless, dialect: v1, model: bench-hold,   url: "http://127.0.0.1:$UP/n20g1000", api-key: $MOCK_KEY, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }
   safety:

@@ -15,12 +15,12 @@ start_simulator() { # port key: sets SIM_PID, returns once it answers
   until curl -sf -o /dev/null -X POST localhost:$1/_simulator/llama31-70b-serverless/reset; do sleep 0.2; done
 }
 
-pool_yaml() { # model url key [members]: catalog entries (under gateway.deployments) for a pool of that model, each
+pool_yaml() { # name model url key [members]: catalog entries (under gateway.deployments), <name>-1 to -8, a pool of that model, each
   # member at the most a deployment may have (50,000,000 tokens and requests a minute) and weight 1, so admission spreads
   # the load evenly: 8 members hold chat-2k's ~760 tokens for ~8,700 req/s sustained, where one runs dry above ~1,100
   local i
-  for i in $(seq 1 "${4:-8}"); do
-    echo "    $1-$i: { kind: serverless, dialect: v1, model: $1, url: \"$2\", api-key: $3, weight: 1, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }"
+  for i in $(seq 1 "${5:-8}"); do
+    echo "    $1-$i: { kind: serverless, dialect: v1, model: $2, url: \"$3\", api-key: $4, weight: 1, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }"
   done
 }
 
@@ -30,7 +30,7 @@ write_catalog() { # file simulator-port simulator-key: the model of bench/chat-2
   cat > "$1" <<YAML
 gateway:
   deployments:
-$(pool_yaml Meta-Llama-3.1-70B-Instruct "http://127.0.0.1:$2/llama31-70b-serverless" "$3")
+$(pool_yaml bench Meta-Llama-3.1-70B-Instruct "http://127.0.0.1:$2/llama31-70b-serverless" "$3")
 YAML
 }
 

@@ -19,7 +19,7 @@ write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
 start_pinned_gateway $GW_PORT
 DIRECT=http://127.0.0.1:$SIM_PORT/llama31-70b-serverless/v1/chat/completions
 LLM=http://127.0.0.1:$GW_PORT/v1/chat/completions
-PASS=http://127.0.0.1:$GW_PORT/deployments/Meta-Llama-3.1-70B-Instruct-1/v1/chat/completions
+PASS=http://127.0.0.1:$GW_PORT/deployments/bench-1/v1/chat/completions
 behaviour() { curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d "{\"tokenDelayMs\":$1}" > /dev/null; }
 
 echo "warming up"
@@ -33,7 +33,7 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-passthrough.md
   echo "\`bash bench/passthrough.sh\`; $(nproc) cores; $(java -version 2>&1 | head -1). One gateway on CPU 1, the simulator (instant"
   echo "answers; 20 ms between stream events), wrk and the stream probe on CPU 0. The same request (\`bench/chat-2k.json\`, v1)"
   echo "straight to the simulated deployment, through \`/v1/chat/completions\` (decode, route, admit, translate, settle, ledger)"
-  echo "and through \`/deployments/Meta-Llama-3.1-70B-Instruct-1/v1/chat/completions\` (team key, admission of one request, bytes proxied by Spring"
+  echo "and through \`/deployments/bench-1/v1/chat/completions\` (team key, admission of one request, bytes proxied by Spring"
   echo "Cloud Gateway, usage read from the answer, ledger). $ROUNDS rounds of $DURATION per wrk leg after $WARMUP s of warm-up; 30 streams per stream leg."
   echo
   echo "| round | direct p50 c1 | LLM p50 c1 | pass p50 c1 | direct p99 c1 | LLM p99 c1 | pass p99 c1 | LLM req/s c16 | pass req/s c16 | LLM CPU µs/req | pass CPU µs/req | direct ttft p50 | LLM ttft p50 | pass ttft p50 | direct gap p99 | LLM gap p99 | pass gap p99 |"

@@ -25,7 +25,7 @@ java -Djarmode=tools -jar gateway-app/target/gateway-app.jar extract --destinati
 cat > "$WORK/gateway.yaml" <<YAML
 gateway:
   deployments:
-$(pool_yaml bench-chat "http://127.0.0.1:$UP/chat" k)
+$(pool_yaml bench-chat bench-chat "http://127.0.0.1:$UP/chat" k)
   safety:
     default: { input: [blocklist] }
     filters:
