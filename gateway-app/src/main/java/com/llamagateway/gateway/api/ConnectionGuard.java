@@ -51,8 +51,11 @@ import java.util.concurrent.TimeUnit;
  *       first byte of the request (from the connection's opening for its first request): else 408 in JSON and the
  *       connection is closed. A slow-loris client holds a connection for that long at most.</li>
  *   <li>The body must arrive within {@code gateway.request.body-timeout}: the handlers answer 408 themselves
- *       ({@link BodyReader}); Reactor Netty's request timeout, a little later, closes connections whose body nobody
- *       reads.</li>
+ *       ({@link BodyReader}); a little later the connection is closed if its body is still arriving (a body nobody
+ *       reads, e.g. of a request refused with 401). This is Reactor Netty's request timeout, kept here instead: Reactor
+ *       Netty's task is cancelled by the request's last content only when the exchange is still open then, so every
+ *       request answered before its last content was read (a GET answered at once, a refusal) kept its whole exchange,
+ *       headers and all, in the event loop's timer queue for the full timeout.</li>
  *   <li>Requests Netty could not decode (request line over the limit → 414, headers over the limit → 431, anything
  *       else → 400) or whose URI is not a valid URI (Spring could not build the request) are answered here, with a JSON
  *       error in the path's shape and an {@code x-request-id}, instead of an empty body.</li>
@@ -87,7 +90,7 @@ public final class ConnectionGuard implements NettyServerCustomizer {
 
     @Override
     public HttpServer apply(HttpServer server) {
-        return server.requestTimeout(bodyTimeout.plus(BODY_BACKSTOP)).doOnChannelInit((observer, channel, remote) -> {
+        return server.doOnChannelInit((observer, channel, remote) -> {
             ChannelPipeline pipeline = channel.pipeline();
             if (pipeline.get(NettyPipeline.HttpCodec) == null) {
                 return; // not a plain HTTP/1.1 pipeline
@@ -107,6 +110,8 @@ public final class ConnectionGuard implements NettyServerCustomizer {
         /** Between a request's head and its last content: bytes that arrive now are body, not a new request. */
         private boolean inBody;
         private ScheduledFuture<?> headDeadline;
+        /** Armed from a request's head to its last content: past it the connection is closed. */
+        private ScheduledFuture<?> bodyDeadline;
         /** After this gateway answered a request itself, the rest of the connection's input is dropped. */
         private boolean refused;
 
@@ -132,6 +137,7 @@ public final class ConnectionGuard implements NettyServerCustomizer {
             @Override
             public void channelInactive(ChannelHandlerContext ctx) {
                 disarm();
+                disarmBody();
                 ctx.fireChannelInactive();
             }
         };
@@ -157,9 +163,15 @@ public final class ConnectionGuard implements NettyServerCustomizer {
                     }
                     open++;
                     inBody = true;
+                    disarmBody();
+                    if (!(msg instanceof LastHttpContent)) {
+                        bodyDeadline = raw.executor().schedule(Guarded.this::bodyTimedOut, bodyTimeout.plus(BODY_BACKSTOP).toMillis(),
+                                TimeUnit.MILLISECONDS);
+                    }
                 }
                 if (msg instanceof LastHttpContent) {
                     inBody = false;
+                    disarmBody();
                 }
                 ctx.fireChannelRead(msg);
             }
@@ -200,6 +212,23 @@ public final class ConnectionGuard implements NettyServerCustomizer {
             if (headDeadline != null) {
                 headDeadline.cancel(false);
                 headDeadline = null;
+            }
+        }
+
+        private void disarmBody() {
+            if (bodyDeadline != null) {
+                bodyDeadline.cancel(false);
+                bodyDeadline = null;
+            }
+        }
+
+        /** The body did not arrive in time and nobody answered for it: Reactor Netty's request timeout did the same. */
+        private void bodyTimedOut() {
+            bodyDeadline = null;
+            if (inBody && raw.channel().isActive()) {
+                log.debug("Connection from {} closed: the request body did not arrive within {}", raw.channel().remoteAddress(),
+                        bodyTimeout.plus(BODY_BACKSTOP));
+                raw.channel().close();
             }
         }
 

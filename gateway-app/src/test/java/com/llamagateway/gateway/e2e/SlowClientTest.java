@@ -152,6 +152,45 @@ class SlowClientTest {
         assertThat(trickler.heldFor()).isBetween(BODY_TIMEOUT.minusMillis(200), BODY_TIMEOUT.plus(SLACK));
     }
 
+    /**
+     * A request refused before its body was read (a wrong key: 401 at once) leaves a body nobody reads: the
+     * connection is closed 2 s after the body timeout if the body is still arriving, not kept for as long as the
+     * client trickles.
+     */
+    @Test
+    void aBodyNobodyReadsIsCutOffSoonAfterTheBodyTimeout() throws Exception {
+        Duration cutOff = BODY_TIMEOUT.plusSeconds(2);
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            long opened = System.nanoTime();
+            socket.setSoTimeout(1000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer wrong-key\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            assertThat(RawHttp.read(in).status()).isEqualTo(401);
+            long closed = 0;
+            while (closed == 0 && System.nanoTime() - opened < cutOff.plus(SLACK).plusSeconds(10).toNanos()) {
+                try {
+                    if (in.read() < 0) {
+                        closed = System.nanoTime();
+                    }
+                } catch (SocketTimeoutException stillOpen) {
+                    try {
+                        out.write(' ');
+                        out.flush();
+                    } catch (IOException reset) {
+                        closed = System.nanoTime();
+                    }
+                } catch (IOException reset) {
+                    closed = System.nanoTime();
+                }
+            }
+            assertThat(closed).as("the connection was closed").isPositive();
+            assertThat(Duration.ofNanos(closed - opened)).isBetween(cutOff.minusMillis(200), cutOff.plus(SLACK));
+        }
+    }
+
     @Test
     void tricklingConnectionsAreAnswered408AndClosedWhileOthersAreServed() throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
