@@ -8,8 +8,9 @@ import io.github.bucket4j.local.SynchronizationStrategy;
 import reactor.core.publisher.Mono;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +35,8 @@ public final class MemoryQuotaStore implements QuotaStore {
 
     private final LongSupplier clock;
     private final Seed seed;
+    /** When admissions are forgotten: a monotonic clock, apart from the buckets' (which tests hold still) */
+    private final LongSupplier nanoTime;
     private final Map<String, Model> models = new ConcurrentHashMap<>();
 
     /** The system clock, full new buckets. */
@@ -42,8 +45,13 @@ public final class MemoryQuotaStore implements QuotaStore {
     }
 
     public MemoryQuotaStore(LongSupplier clockMillis, Seed seed) {
+        this(clockMillis, seed, System::nanoTime);
+    }
+
+    MemoryQuotaStore(LongSupplier clockMillis, Seed seed, LongSupplier nanoTime) {
         this.clock = clockMillis;
         this.seed = seed;
+        this.nanoTime = nanoTime;
     }
 
     private record StoredLimits(long tokensPerMinute, long requestsPerMinute, long version) {
@@ -70,14 +78,14 @@ public final class MemoryQuotaStore implements QuotaStore {
         /** which buckets it debited: team tokens, team requests, member tokens, member requests */
         final boolean[] debited;
         final AdmitAnswer answer;
-        final long expiresAtNanos;
+        long expiresAtNanos;
         boolean done;
 
-        Admitted(long tokens, boolean[] debited, AdmitAnswer answer) {
+        Admitted(long tokens, boolean[] debited, AdmitAnswer answer, long expiresAtNanos) {
             this.tokens = tokens;
             this.debited = debited;
             this.answer = answer;
-            this.expiresAtNanos = System.nanoTime() + KEEP_ADMISSIONS.toNanos();
+            this.expiresAtNanos = expiresAtNanos;
         }
     }
 
@@ -99,8 +107,10 @@ public final class MemoryQuotaStore implements QuotaStore {
         };
         final Map<String, StoredLimits> limits = new HashMap<>();
         final Map<String, UnitBucket[]> buckets = new HashMap<>();
-        final Map<String, Admitted> admissions = new HashMap<>();
-        final ArrayDeque<String> admissionOrder = new ArrayDeque<>();
+        /** Admissions not settled yet, oldest first: each kept {@link QuotaStore#KEEP_ADMISSIONS} (a stream may last that long). */
+        final LinkedHashMap<String, Admitted> pending = new LinkedHashMap<>();
+        /** Settled admissions in the order they were settled, each kept {@link QuotaStore#KEEP_SETTLED}. */
+        final LinkedHashMap<String, Admitted> settled = new LinkedHashMap<>();
         /** member field → the end of its cool-down (ms, the store's clock) */
         final Map<String, Long> coolingUntil = new HashMap<>();
 
@@ -148,14 +158,28 @@ public final class MemoryQuotaStore implements QuotaStore {
             return units;
         }
 
-        void expireAdmissions() {
-            long now = System.nanoTime();
-            while (!admissionOrder.isEmpty()) {
-                Admitted oldest = admissions.get(admissionOrder.peekFirst());
-                if (oldest != null && oldest.expiresAtNanos - now > 0) {
-                    return;
-                }
-                admissions.remove(admissionOrder.pollFirst());
+        Admitted admission(String id) {
+            Admitted admitted = pending.get(id);
+            return admitted != null ? admitted : settled.get(id);
+        }
+
+        void settle(String id, Admitted admitted, long nowNanos) {
+            admitted.done = true;
+            admitted.expiresAtNanos = nowNanos + KEEP_SETTLED.toNanos();
+            pending.remove(id);
+            settled.put(id, admitted);
+        }
+
+        void expireAdmissions(long nowNanos) {
+            expire(pending, nowNanos);
+            expire(settled, nowNanos);
+        }
+
+        /** Each map holds its admissions in the order they expire. */
+        private static void expire(LinkedHashMap<String, Admitted> admissions, long nowNanos) {
+            Iterator<Admitted> oldest = admissions.values().iterator();
+            while (oldest.hasNext() && oldest.next().expiresAtNanos - nowNanos <= 0) {
+                oldest.remove();
             }
         }
     }
@@ -178,8 +202,8 @@ public final class MemoryQuotaStore implements QuotaStore {
     @Override
     public Mono<AdmitAnswer> admit(Admit admit) {
         return locked(admit.model(), model -> {
-            model.expireAdmissions();
-            Admitted prior = model.admissions.get(admit.id());
+            model.expireAdmissions(nanoTime.getAsLong());
+            Admitted prior = model.admission(admit.id());
             if (prior != null) {
                 return prior.answer;
             }
@@ -213,8 +237,7 @@ public final class MemoryQuotaStore implements QuotaStore {
                     boolean[] debited = {debit(teamBuckets[0], n), debit(teamBuckets[1], 1), debit(memberBuckets[0], n), debit(memberBuckets[1], 1)};
                     Held held = new Held(admit.id(), admit.model(), team, member, false);
                     AdmitAnswer answer = new AdmitAnswer(Status.ADMITTED, i, 0, levels(teamBuckets), levels(memberBuckets), held);
-                    model.admissions.put(admit.id(), new Admitted(n, debited, answer));
-                    model.admissionOrder.addLast(admit.id());
+                    model.pending.put(admit.id(), new Admitted(n, debited, answer, nanoTime.getAsLong() + KEEP_ADMISSIONS.toNanos()));
                     return answer;
                 }
                 seen[i] = levels(memberBuckets);
@@ -310,14 +333,14 @@ public final class MemoryQuotaStore implements QuotaStore {
 
     private Mono<Settled> finish(Held held, long usedTokens, boolean refund) {
         return locked(held.model(), model -> {
-            Admitted admitted = model.admissions.get(held.id());
+            Admitted admitted = model.admission(held.id());
             if (admitted == null) {
                 return Settled.UNKNOWN;
             }
             if (admitted.done) {
                 return Settled.BEFORE;
             }
-            admitted.done = true;
+            model.settle(held.id(), admitted, nanoTime.getAsLong());
             Scope[] scopes = {admitted.answer.held().team(), admitted.answer.held().member()};
             for (int s = 0; s < 2; s++) {
                 UnitBucket[] buckets = model.touch(scopes[s], model.limits(scopes[s], null));
@@ -380,6 +403,17 @@ public final class MemoryQuotaStore implements QuotaStore {
             }
             return Boolean.TRUE;
         }).then();
+    }
+
+    /** For tests: how many admissions of the model are remembered, settled or not. */
+    int remembered(String model) {
+        Model state = models.get(model);
+        if (state == null) {
+            return 0;
+        }
+        synchronized (state) {
+            return state.pending.size() + state.settled.size();
+        }
     }
 
     /**

@@ -19,6 +19,13 @@ public interface QuotaStore {
     /** How long an admission is remembered for its settlement (and for the same admission asked again). */
     java.time.Duration KEEP_ADMISSIONS = java.time.Duration.ofHours(1);
 
+    /**
+     * How long a settled admission is still remembered: a settlement or an admission tried again (a timed-out call's
+     * second try, at most {@code 2 × gateway.quota.redis.timeout} later) still finds it. Not longer: every request's
+     * admission would otherwise stay for {@link #KEEP_ADMISSIONS}, one record per request of the last hour.
+     */
+    java.time.Duration KEEP_SETTLED = java.time.Duration.ofSeconds(10);
+
     /** Admits the request on the team and the first pool member with room, all or nothing. */
     Mono<AdmitAnswer> admit(Admit admit);
 

@@ -93,7 +93,7 @@ public final class RedisQuotaStore implements QuotaStore {
         return Scope.modelPrefix(model) + "c:" + member.field();
     }
 
-    private static String admissionKey(String model, String id) {
+    static String admissionKey(String model, String id) {
         return Scope.modelPrefix(model) + "r:" + id;
     }
 
@@ -137,7 +137,7 @@ public final class RedisQuotaStore implements QuotaStore {
         String[] keys = {limitsKey(held.model()), admissionKey(held.model(), held.id()), bucketKey(held.model(), held.team()),
                 bucketKey(held.model(), held.member())};
         return this.<Long>run(settle, ScriptOutputType.INTEGER, keys, mode, Long.toString(usedTokens), now(), held.team().field(),
-                        held.member().field())
+                        held.member().field(), Long.toString(KEEP_SETTLED.toMillis()))
                 .map(reply -> reply == 1 ? Settled.SETTLED : reply == 0 ? Settled.BEFORE : Settled.UNKNOWN);
     }
 

@@ -387,6 +387,34 @@ class QuotaStoreDifferentialTest {
         }
     }
 
+    /**
+     * An admission's key lives an hour while it is not settled (a stream may last that long) and
+     * {@link QuotaStore#KEEP_SETTLED} once settled: Redis holds the requests in flight, not one hash per request of
+     * the last hour. Within that time a second settlement is still told it came second.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"standalone", "cluster"})
+    void aSettledAdmissionIsKeptSecondsNotAnHour(String where) {
+        RedisScriptingReactiveCommands<String, String> commands = redis.get(where);
+        RedisQuotaStore store = new RedisQuotaStore(commands, new ManualClock());
+        store.load().block();
+        String model = "keep-" + UUID.randomUUID();
+        ScopeQuota team = new ScopeQuota(Scope.team("t", model), new ScopeLimits(null, null, ScopeLimits.CONFIG, 1));
+        List<ScopeQuota> pool = List.of(new ScopeQuota(Scope.deployment("d"), new ScopeLimits(400_000L, 1_000L, ScopeLimits.CONFIG, 1)));
+        var keys = (io.lettuce.core.api.reactive.RedisKeyReactiveCommands<String, String>) commands;
+        for (boolean refund : new boolean[]{false, true}) {
+            String id = UUID.randomUUID().toString();
+            AdmitAnswer admitted = store.admit(new QuotaStore.Admit(id, model, team, pool, 100)).block();
+            assertThat(admitted.status()).isEqualTo(Status.ADMITTED);
+            assertThat(keys.pttl(RedisQuotaStore.admissionKey(model, id)).block()).as("in flight")
+                    .isBetween(QuotaStore.KEEP_SETTLED.toMillis() + 1, QuotaStore.KEEP_ADMISSIONS.toMillis());
+            Settled first = refund ? store.refund(admitted.held()).block() : store.settle(admitted.held(), 80).block();
+            assertThat(first).isEqualTo(Settled.SETTLED);
+            assertThat(keys.pttl(RedisQuotaStore.admissionKey(model, id)).block()).as("settled").isBetween(1L, QuotaStore.KEEP_SETTLED.toMillis());
+            assertThat(store.settle(admitted.held(), 80).block()).as("settled again, within the time kept").isEqualTo(Settled.BEFORE);
+        }
+    }
+
     @Test
     void withoutATestClockTheScriptsUseTheRedisServersClock() {
         RedisScriptingReactiveCommands<String, String> commands = redis.get("standalone");
