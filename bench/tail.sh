@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The latency tail at one client, and what sets it. The gateway on both cores (as compare.sh runs it) in front of
+# compare.sh's Node upstream, after BENCH_WARMUP s (150) of completions at c=32; then BENCH_ROUNDS (3) legs of 10 s at
+# c=1 for a completion, one for GET /v1/models (team key, no deployment), one for the upstream alone; with the
+# gateway's GC log, its young pauses during the legs and, at the end, its live heap by class (after a full GC).
+#   bash bench/tail.sh [label] [gateway args...]      # about 4 minutes; nothing else may run meanwhile
+# GATEWAY_JAR: another build.
+# wrk corrects its percentiles for coordinated omission: a pause of P ms at a connection's rate of R requests a second
+# counts as the ~P·R/1000 requests an open-loop client would have sent meanwhile, waiting P, P − 1/R, … ms. At one
+# client and ~1,000 req/s a single 30 ms pause thus puts ~30 samples between 1 and 30 ms: the c=1 p99 of wrk (and of
+# ab.sh and compare.sh, which use it) is set by the JVM's pauses, and the GC log says how.
+# Writes bench/results/<date>-tail[-label].md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LABEL=${1:+-$1}; shift || true
+WARMUP=${BENCH_WARMUP:-150}; ROUNDS=${BENCH_ROUNDS:-3}
+WORK=$(mktemp -d)
+UP=18512; GW=18515; ADMIN=bench-admin-token-$(date +%s)-0123456789
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || { echo "needs wrk (Debian package wrk)"; exit 1; }
+. bench/lib.sh
+cleanup() { kill "${UP_PID:-}" "${GW_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+export LOAD_CPUS=0,1
+
+node bench/compare/upstream.mjs $UP > "$WORK/upstream.log" 2>&1 & UP_PID=$!
+cat > "$WORK/gateway.yaml" <<YAML
+gateway:
+  deployments:
+$(pool_yaml bench-chat bench-chat "http://127.0.0.1:$UP/chat" bench-upstream-key)
+YAML
+java -Xlog:gc:file="$WORK/gc.log":uptime -jar "${GATEWAY_JAR:-gateway-app/target/gateway-app.jar}" --server.port=$GW \
+  --spring.config.additional-location=file:$WORK/gateway.yaml --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
+GW_PID=$!
+until curl -sf -o /dev/null localhost:$GW/actuator/health; do
+  kill -0 $GW_PID 2>/dev/null || { echo "the gateway did not start:"; tail -30 "$WORK/gw.log"; exit 1; }
+  sleep 0.2
+done
+until curl -s -o /dev/null localhost:$UP/; do sleep 0.2; done
+KEY=$(team_key $GW $ADMIN)
+chat_body bench-chat plain "$WORK/chat.json"
+export LOAD_BODY=$WORK/chat.json
+
+uptime_s() { ps -o etimes= -p $GW_PID | tr -d ' '; }
+pct() { # label url auth [body file]: one 10 s leg at c=1 → a table row; the leg's span of uptime in $WORK/spans
+  local from to
+  from=$(uptime_s)
+  AUTH="$3" BODY_FILE="${4:-}" wrk -t1 -c1 -d10s -s bench/percentiles.lua "$2" > "$WORK/leg.txt"
+  to=$(uptime_s)
+  echo "${1// /_} $from $to" >> "$WORK/spans"
+  awk -v label="$1" '/Requests\/sec/ {r=$2} /^PCT/ {p=$0} /Non-2xx|Socket errors/ {e=e $0}
+    END {sub(/^PCT /, "", p); gsub(/p[0-9.]+=|max=/, "", p); gsub(/ /, " | ", p); printf "| %s | %.0f | %s | %s |\n", label, r, p, (e == "" ? "0" : e)}' "$WORK/leg.txt"
+}
+
+echo "warming up for $WARMUP s"
+load "http://127.0.0.1:$GW/v1/chat/completions" "Bearer $KEY" 32 "${WARMUP}s" $GW_PID > /dev/null
+ROWS=()
+for r in $(seq 1 "$ROUNDS"); do
+  ROWS+=("$(pct "completion, round $r" "http://127.0.0.1:$GW/v1/chat/completions" "Bearer $KEY" "$LOAD_BODY")")
+done
+ROWS+=("$(pct "GET /v1/models" "http://127.0.0.1:$GW/v1/models" "Bearer $KEY")")
+ROWS+=("$(pct "upstream alone (completion)" "http://127.0.0.1:$UP/chat/v1/chat/completions" "Bearer k" "$LOAD_BODY")")
+jcmd $GW_PID GC.class_histogram > "$WORK/histogram.txt"
+
+# young pauses per leg, from the GC log (uptime-stamped lines "[12.345s] GC(7) Pause Young ... 25.1ms")
+PAUSES=$(while read -r label from to; do
+  awk -v label="$label" -v from="$from" -v to="$to" '/Pause Young/ {t = substr($1, 2) + 0; p = $NF; sub(/ms$/, "", p)
+      if (t >= from && t <= to + 1) {n++; s += p; if (p + 0 > m) m = p + 0}}
+    END {printf "| %s | %d | %.1f | %.1f |\n", label, n, (n ? s / n : 0), m}' "$WORK/gc.log"
+done < "$WORK/spans" | sed 's/_/ /g')
+
+OUT=bench/results/$(date -u +%Y-%m-%d)-tail$LABEL.md
+{
+  echo "# The latency tail at one client ($(date -u +%Y-%m-%dT%H:%MZ), \`$(git rev-parse --short HEAD)\`)"
+  echo
+  echo "\`bash bench/tail.sh${LABEL:+ ${LABEL#-}}${*:+ $*}\`; 2 cores, every process on both; $(java -version 2>&1 | head -1); the gateway with the"
+  echo "chat model as a pool of 8 (pool_yaml), team key, quotas (memory store), ledger (H2), meters; $WARMUP s at c=32 before."
+  echo "wrk at c=1, 10 s per leg, \`bench/chat-2k.json\` (2.9 KB, 64 tokens answered); latencies in ms, corrected by wrk"
+  echo "for coordinated omission (see the script)."
+  echo
+  echo "| leg | req/s | p90 | p95 | p97 | p98 | p99 | p99.5 | p99.9 | max | errors |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "Young collections during each leg (G1, from the GC log):"
+  echo
+  echo "| leg | pauses | mean ms | longest ms |"
+  echo "|---|---|---|---|"
+  echo "$PAUSES"
+  echo
+  echo "Live heap at the end, largest classes (\`jcmd GC.class_histogram\`, after a full collection):"
+  echo
+  echo '```'
+  sed -n 1,18p "$WORK/histogram.txt"
+  echo '```'
+} > "$OUT"
+cat "$OUT"
