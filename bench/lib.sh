@@ -41,11 +41,15 @@ start_pinned_gateway() { # port [jvm options... --] [gateway args...]: the jar o
   taskset -c 1 java "${jvm[@]}" -jar gateway-app/target/gateway-app.jar --server.port=$port \
     --spring.config.additional-location=file:$WORK/gateway.yaml --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
   GW_PID=$!
-  until curl -sf -o /dev/null localhost:$port/actuator/health; do
+  await_gateway $port
+  KEY=$(team_key $port $ADMIN)
+}
+
+await_gateway() { # port: returns once the gateway $GW_PID answers its health check; stops with its log if it exited
+  until curl -sf -o /dev/null localhost:$1/actuator/health; do
     kill -0 $GW_PID 2>/dev/null || { echo "the gateway did not start:"; tail -30 "$WORK/gw.log"; exit 1; }
     sleep 0.2
   done
-  KEY=$(team_key $port $ADMIN)
 }
 
 team_key() { # gateway-port admin-token [team name]: echoes the key of a new team

@@ -31,10 +31,7 @@ YAML
 java -Xlog:gc:file="$WORK/gc.log":uptime -jar "${GATEWAY_JAR:-gateway-app/target/gateway-app.jar}" --server.port=$GW \
   --spring.config.additional-location=file:$WORK/gateway.yaml --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
 GW_PID=$!
-until curl -sf -o /dev/null localhost:$GW/actuator/health; do
-  kill -0 $GW_PID 2>/dev/null || { echo "the gateway did not start:"; tail -30 "$WORK/gw.log"; exit 1; }
-  sleep 0.2
-done
+await_gateway $GW
 until curl -s -o /dev/null localhost:$UP/; do sleep 0.2; done
 KEY=$(team_key $GW $ADMIN)
 chat_body bench-chat plain "$WORK/chat.json"
