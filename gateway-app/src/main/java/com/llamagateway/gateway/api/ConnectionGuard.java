@@ -77,14 +77,15 @@ public final class ConnectionGuard implements NettyServerCustomizer {
 
     private final ErrorResponses errors;
     private final Duration headerTimeout;
-    private final Duration bodyTimeout;
+    /** The body timeout + {@link #BODY_BACKSTOP}: a request's body still arriving then has its connection closed. */
+    private final Duration bodyCutOff;
     /** {@code server.netty.idle-timeout}: how long a kept-alive connection may wait for its next request; null for ever. */
     private final Duration idleTimeout;
 
     public ConnectionGuard(ErrorResponses errors, Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout) {
         this.errors = errors;
         this.headerTimeout = headerTimeout;
-        this.bodyTimeout = bodyTimeout;
+        this.bodyCutOff = bodyTimeout.plus(BODY_BACKSTOP);
         this.idleTimeout = idleTimeout;
     }
 
@@ -112,6 +113,7 @@ public final class ConnectionGuard implements NettyServerCustomizer {
         private ScheduledFuture<?> headDeadline;
         /** Armed from a request's head to its last content: past it the connection is closed. */
         private ScheduledFuture<?> bodyDeadline;
+        private final Runnable bodyTimedOut = this::bodyTimedOut;
         /** After this gateway answered a request itself, the rest of the connection's input is dropped. */
         private boolean refused;
 
@@ -165,8 +167,7 @@ public final class ConnectionGuard implements NettyServerCustomizer {
                     inBody = true;
                     disarmBody();
                     if (!(msg instanceof LastHttpContent)) {
-                        bodyDeadline = raw.executor().schedule(Guarded.this::bodyTimedOut, bodyTimeout.plus(BODY_BACKSTOP).toMillis(),
-                                TimeUnit.MILLISECONDS);
+                        bodyDeadline = raw.executor().schedule(bodyTimedOut, bodyCutOff.toMillis(), TimeUnit.MILLISECONDS);
                     }
                 }
                 if (msg instanceof LastHttpContent) {
@@ -227,7 +228,7 @@ public final class ConnectionGuard implements NettyServerCustomizer {
             bodyDeadline = null;
             if (inBody && raw.channel().isActive()) {
                 log.debug("Connection from {} closed: the request body did not arrive within {}", raw.channel().remoteAddress(),
-                        bodyTimeout.plus(BODY_BACKSTOP));
+                        bodyCutOff);
                 raw.channel().close();
             }
         }
