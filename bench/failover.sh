@@ -3,7 +3,8 @@
 # simulated; east then fails 50 % of its calls (503, seeded). Exactly N requests per round (FailoverProbe.java, C in
 # flight, C = 1 and 8): what the client sees, and the latency a failover adds. Once with the default breaker (east is ejected
 # whenever it fails 5 times in a row) and once with the breaker out of the way (every east failure is failed over).
-# Writes bench/results/<date>-failover.md. Pinning: simulator and probe on CPU 0, gateway on CPU 1. About 6 minutes.
+# Writes bench/results/<date>-failover[-label].md. Pinning: simulator and probe on CPU 0, gateway on CPU 1. About 6 minutes.
+#   bash bench/failover.sh [label]        GATEWAY_JAR: another build (bench/ab.sh builds one per commit)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=$(mktemp -d)
@@ -14,6 +15,8 @@ ADMIN=bench-admin-token-$(date +%s)-0123456789
 COUNT=${BENCH_COUNT:-2000}
 CONCURRENCY=${BENCH_CONCURRENCY:-8}
 WARMUP=${BENCH_WARMUP:-6000}
+LABEL=${1:+-$1}
+GATEWAY_JAR=${GATEWAY_JAR:-gateway-app/target/gateway-app.jar}
 
 . bench/lib.sh
 start_simulator $SIM_PORT $SIM_KEY
@@ -38,7 +41,7 @@ gateway:
 YAML
 
 start_gateway() { # extra arguments
-  taskset -c 1 java -jar gateway-app/target/gateway-app.jar --server.port=$GW_PORT --spring.config.additional-location=file:$WORK/gateway.yaml \
+  taskset -c 1 java -jar "$GATEWAY_JAR" --server.port=$GW_PORT --spring.config.additional-location=file:$WORK/gateway.yaml \
     --gateway.data-dir=$WORK/data-$RANDOM --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
   GW_PID=$!
   until curl -sf -o /dev/null localhost:$GW_PORT/actuator/health; do sleep 0.2; done
@@ -52,11 +55,11 @@ sim_requests() { curl -s "$1/stats" | sed -E 's/.*"requests":([0-9]+).*/\1/'; }
 east_fails() { curl -sf -X POST $EAST_CONTROL/faults -H 'Content-Type: application/json' -d '{"type":"status","status":503,"share":0.5,"seed":7}'; }
 east_heals() { curl -sf -X DELETE $EAST_CONTROL/faults; }
 
-OUT=bench/results/$(date -u +%Y-%m-%d)-failover.md
+OUT=bench/results/$(date -u +%Y-%m-%d)-failover$LABEL.md
 {
   echo "# Failover: one of two deployments failing 50 % of its calls ($(date -u +%Y-%m-%dT%H:%MZ))"
   echo
-  echo "Commit \`$(git rev-parse --short HEAD)\`; $(nproc) cores; $(java -version 2>&1 | head -1)."
+  echo "Commit \`$(git rev-parse --short HEAD)\`, gateway \`$GATEWAY_JAR\`; $(nproc) cores; $(java -version 2>&1 | head -1)."
   echo "Simulator (standalone, instant answers) and FailoverProbe on CPU 0; gateway on CPU 1 (default JVM flags)."
   echo "Model on east (priority 0) and west (priority 1); request \`bench/chat-2k.json\` (2.9 KB chat, max_tokens 16);"
   echo "$COUNT requests per round, 1 or $CONCURRENCY in flight (c); 'failing': east answers 503 to 50 % of its calls (seeded)."
