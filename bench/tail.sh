@@ -2,9 +2,10 @@
 # The latency tail at one client, and what sets it. The gateway on both cores (as compare.sh runs it) in front of
 # compare.sh's Node upstream, after BENCH_WARMUP s (150) of completions at c=32; then BENCH_ROUNDS (3) legs of 10 s at
 # c=1 for a completion, one for GET /v1/models (team key, no deployment), one for the upstream alone; with the
-# gateway's GC log, its young pauses during the legs and, at the end, its live heap by class (after a full GC).
+# gateway's safepoint log, its stop-the-world pauses during the legs and, at the end, its live heap by class (after a
+# full GC).
 #   bash bench/tail.sh [label] [gateway args...]      # about 4 minutes; nothing else may run meanwhile
-# GATEWAY_JAR: another build.
+# GATEWAY_JAR, GATEWAY_JAVA, GATEWAY_JAVA_OPTS: another build, JVM or JVM options (a collector, say).
 # wrk corrects its percentiles for coordinated omission: a pause of P ms at a connection's rate of R requests a second
 # counts as the ~P·R/1000 requests an open-loop client would have sent meanwhile, waiting P, P − 1/R, … ms. At one
 # client and ~1,000 req/s a single 30 ms pause thus puts ~30 samples between 1 and 30 ms: the c=1 p99 of wrk (and of
@@ -28,7 +29,7 @@ gateway:
   deployments:
 $(pool_yaml bench-chat bench-chat "http://127.0.0.1:$UP/chat" bench-upstream-key)
 YAML
-java -Xlog:gc:file="$WORK/gc.log":uptime -jar "${GATEWAY_JAR:-gateway-app/target/gateway-app.jar}" --server.port=$GW \
+"${GATEWAY_JAVA:-java}" ${GATEWAY_JAVA_OPTS:-} -Xlog:gc,safepoint:file="$WORK/gc.log":uptime -jar "${GATEWAY_JAR:-gateway-app/target/gateway-app.jar}" --server.port=$GW \
   --spring.config.additional-location=file:$WORK/gateway.yaml --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
 GW_PID=$!
 await_gateway $GW
@@ -58,18 +59,22 @@ ROWS+=("$(pct "GET /v1/models" "http://127.0.0.1:$GW/v1/models" "Bearer $KEY")")
 ROWS+=("$(pct "upstream alone (completion)" "http://127.0.0.1:$UP/chat/v1/chat/completions" "Bearer k" "$LOAD_BODY")")
 jcmd $GW_PID GC.class_histogram > "$WORK/histogram.txt"
 
-# young pauses per leg, from the GC log (uptime-stamped lines "[12.345s] GC(7) Pause Young ... 25.1ms")
+# stop-the-world pauses per leg, from the safepoint log (uptime-stamped lines
+# "[12.345s] Safepoint "G1CollectForAllocation", ... Total: 25123456 ns"): every collector's pauses and the JVM's other
+# safepoints alike
 PAUSES=$(while read -r label from to; do
-  awk -v label="$label" -v from="$from" -v to="$to" '/Pause Young/ {t = substr($1, 2) + 0; p = $NF; sub(/ms$/, "", p)
-      if (t >= from && t <= to + 1) {n++; s += p; if (p + 0 > m) m = p + 0}}
-    END {printf "| %s | %d | %.1f | %.1f |\n", label, n, (n ? s / n : 0), m}' "$WORK/gc.log"
+  awk -v label="$label" -v from="$from" -v to="$to" -v span="$((to - from))" '/ Safepoint "/ {t = substr($1, 2) + 0
+      if (t < from || t > to + 1) next
+      p = $0; sub(/.*Total: /, "", p); p = (p + 0) / 1e6; n++; s += p; if (p > m) m = p; if (p >= 1) l++}
+    END {printf "| %s | %d | %d | %.1f | %.2f | %.1f |\n", label, n, l, s, (span ? s / span / 10 : 0), m}' "$WORK/gc.log"
 done < "$WORK/spans" | sed 's/_/ /g')
+GCS=$(grep -oE 'Using [A-Za-z0-9 ]+' "$WORK/gc.log" | head -1)
 
 OUT=bench/results/$(date -u +%Y-%m-%d)-tail$LABEL.md
 {
   echo "# The latency tail at one client ($(date -u +%Y-%m-%dT%H:%MZ), \`$(git rev-parse --short HEAD)\`)"
   echo
-  echo "\`bash bench/tail.sh${LABEL:+ ${LABEL#-}}${*:+ $*}\`; 2 cores, every process on both; $(java -version 2>&1 | head -1); the gateway with the"
+  echo "\`bash bench/tail.sh${LABEL:+ ${LABEL#-}}${*:+ $*}\`; 2 cores, every process on both; $("${GATEWAY_JAVA:-java}" -version 2>&1 | head -1), JVM options: \`${GATEWAY_JAVA_OPTS:-none}\`; the gateway with the"
   echo "chat model as a pool of 8 (pool_yaml), team key, quotas (memory store), ledger (H2), meters; $WARMUP s at c=32 before."
   echo "wrk at c=1, 10 s per leg, \`bench/chat-2k.json\` (2.9 KB, 64 tokens answered); latencies in ms, corrected by wrk"
   echo "for coordinated omission (see the script)."
@@ -78,10 +83,10 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-tail$LABEL.md
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${ROWS[@]}"
   echo
-  echo "Young collections during each leg (G1, from the GC log):"
+  echo "Stop-the-world pauses during each leg (${GCS:-collector unknown}; every safepoint, from \`-Xlog:safepoint\`):"
   echo
-  echo "| leg | pauses | mean ms | longest ms |"
-  echo "|---|---|---|---|"
+  echo "| leg | pauses | ≥ 1 ms | total ms | % of the leg | longest ms |"
+  echo "|---|---|---|---|---|---|"
   echo "$PAUSES"
   echo
   echo "Live heap at the end, largest classes (\`jcmd GC.class_histogram\`, after a full collection):"
