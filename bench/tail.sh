@@ -8,8 +8,9 @@
 # GATEWAY_JAR, GATEWAY_JAVA, GATEWAY_JAVA_OPTS: another build, JVM or JVM options (a collector, say).
 # wrk corrects its percentiles for coordinated omission: a pause of P ms at a connection's rate of R requests a second
 # counts as the ~P·R/1000 requests an open-loop client would have sent meanwhile, waiting P, P − 1/R, … ms. At one
-# client and ~1,000 req/s a single 30 ms pause thus puts ~30 samples between 1 and 30 ms: the c=1 p99 of wrk (and of
-# ab.sh and compare.sh, which use it) is set by the JVM's pauses, and the GC log says how.
+# client and ~1,000 req/s a single 30 ms pause thus puts ~30 samples between 1 and 30 ms: pauses taking a share f of a
+# leg put about a share f of its samples into the tail, and the pause table says whether they account for its p99.
+# The legs' spans are the gateway's uptime in whole seconds, so the share is good to about a tenth.
 # Writes bench/results/<date>-tail[-label].md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
