@@ -6,6 +6,11 @@
 # full GC).
 #   bash bench/tail.sh [label] [gateway args...]      # about 4 minutes; nothing else may run meanwhile
 # GATEWAY_JAR, GATEWAY_JAVA, GATEWAY_JAVA_OPTS: another build, JVM or JVM options (a collector, say).
+# GATEWAY_CPUS, LOAD_CPUS (both 0,1): the CPUs of the gateway and of wrk + the Node upstream, to keep them apart
+# (GATEWAY_CPUS=1 LOAD_CPUS=0; on one CPU the JVM picks the Serial collector and one event loop unless
+# GATEWAY_JAVA_OPTS says otherwise, e.g. -XX:ActiveProcessorCount=2).
+# Per leg, the gateway's threads by name (numbers folded): CPU ms and context switches, voluntary (the thread waited)
+# and involuntary (it was preempted, runnable but off the CPU: scheduling delay that lands in the tail).
 # wrk corrects its percentiles for coordinated omission: a pause of P ms at a connection's rate of R requests a second
 # counts as the ~P·R/1000 requests an open-loop client would have sent meanwhile, waiting P, P − 1/R, … ms. At one
 # client and ~1,000 req/s a single 30 ms pause thus puts ~30 samples between 1 and 30 ms: pauses taking a share f of a
@@ -22,15 +27,15 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 . bench/lib.sh
 cleanup() { kill "${UP_PID:-}" "${GW_PID:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
-export LOAD_CPUS=0,1
+export LOAD_CPUS=${LOAD_CPUS:-0,1}; GATEWAY_CPUS=${GATEWAY_CPUS:-0,1}
 
-node bench/compare/upstream.mjs $UP > "$WORK/upstream.log" 2>&1 & UP_PID=$!
+taskset -c "$LOAD_CPUS" node bench/compare/upstream.mjs $UP > "$WORK/upstream.log" 2>&1 & UP_PID=$!
 cat > "$WORK/gateway.yaml" <<YAML
 gateway:
   deployments:
 $(pool_yaml bench-chat bench-chat "http://127.0.0.1:$UP/chat" bench-upstream-key)
 YAML
-"${GATEWAY_JAVA:-java}" ${GATEWAY_JAVA_OPTS:-} -Xlog:gc,safepoint:file="$WORK/gc.log":uptime -jar "${GATEWAY_JAR:-gateway-app/target/gateway-app.jar}" --server.port=$GW \
+taskset -c "$GATEWAY_CPUS" "${GATEWAY_JAVA:-java}" ${GATEWAY_JAVA_OPTS:-} -Xlog:gc,safepoint:file="$WORK/gc.log":uptime -jar "${GATEWAY_JAR:-gateway-app/target/gateway-app.jar}" --server.port=$GW \
   --spring.config.additional-location=file:$WORK/gateway.yaml --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
 GW_PID=$!
 await_gateway $GW
@@ -40,12 +45,34 @@ chat_body bench-chat plain "$WORK/chat.json"
 export LOAD_BODY=$WORK/chat.json
 
 uptime_s() { ps -o etimes= -p $GW_PID | tr -d ' '; }
-pct() { # label url auth [body file]: one 10 s leg at c=1 → a table row; the leg's span of uptime in $WORK/spans
-  local from to
+threads() { # the gateway's threads: "<tid> <cpu ticks> <voluntary switches> <involuntary switches> <name>"
+  local t
+  for t in /proc/$GW_PID/task/*; do
+    awk -v tid="${t##*/}" 'FNR == NR {c = $0; sub(/.*\) /, "", c); split(c, f, " "); cpu = f[12] + f[13]; name = $0
+        sub(/^[^(]*\(/, "", name); sub(/\)[^)]*$/, "", name); next}
+      /^voluntary_ctxt_switches/ {v = $2} /^nonvoluntary_ctxt_switches/ {n = $2}
+      END {gsub(/ /, "_", name); print tid, cpu, v, n, name}' "$t/stat" "$t/status" 2>/dev/null || true
+  done
+}
+thread_rows() { # label before after: the leg's CPU and switches by thread group (names without their numbers), largest first
+  awk -v label="$1" -v tick=$TICK 'FNR == NR {c[$1] = $2; v[$1] = $3; n[$1] = $4; next}
+    {g = $5; gsub(/[0-9]+/, "#", g); cpu[g] += ($2 - c[$1]) * 1000 / tick; vs[g] += $3 - v[$1]; ns[g] += $4 - n[$1]; k[g]++}
+    END {for (g in cpu) if (cpu[g] > 0 || ns[g] > 0) printf "%d | %s | %s | %d | %d | %d |\n", cpu[g], label, g, k[g], vs[g], ns[g]}' "$2" "$3" \
+    | sort -t'|' -k1,1nr | head -8 | sed -E 's/^([0-9]+) \| ([^|]+) \| ([^|]+) \| /| \2 | \3 | \1 | /; s/_/ /g'
+}
+pct() { # label url auth [body file]: one 10 s leg at c=1 → a table row; the leg's span of uptime in $WORK/spans, its
+  # threads' CPU in $WORK/threads
+  local from to jit
+  threads > "$WORK/before"
+  jit=$(jstat -compiler $GW_PID | awk 'NR == 2 {print $1, $3, $4}')
   from=$(uptime_s)
-  AUTH="$3" BODY_FILE="${4:-}" wrk -t1 -c1 -d10s -s bench/percentiles.lua "$2" > "$WORK/leg.txt"
+  AUTH="$3" BODY_FILE="${4:-}" taskset -c "$LOAD_CPUS" wrk -t1 -c1 -d10s -s bench/percentiles.lua "$2" > "$WORK/leg.txt"
   to=$(uptime_s)
+  threads > "$WORK/after"
   echo "${1// /_} $from $to" >> "$WORK/spans"
+  echo "$jit $(jstat -compiler $GW_PID | awk 'NR == 2 {print $1, $3, $4}')" \
+    | awk -v label="$1" '{printf "| %s | %d | %d | %.1f |\n", label, $4 - $1, $5 - $2, $6 - $3}' >> "$WORK/jit"
+  thread_rows "$1" "$WORK/before" "$WORK/after" >> "$WORK/threads"
   awk -v label="$1" '/Requests\/sec/ {r=$2} /^PCT/ {p=$0} /Non-2xx|Socket errors/ {e=e $0}
     END {sub(/^PCT /, "", p); gsub(/p[0-9.]+=|max=/, "", p); gsub(/ /, " | ", p); printf "| %s | %.0f | %s | %s |\n", label, r, p, (e == "" ? "0" : e)}' "$WORK/leg.txt"
 }
@@ -75,7 +102,7 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-tail$LABEL.md
 {
   echo "# The latency tail at one client ($(date -u +%Y-%m-%dT%H:%MZ), \`$(git rev-parse --short HEAD)\`)"
   echo
-  echo "\`bash bench/tail.sh${LABEL:+ ${LABEL#-}}${*:+ $*}\`; 2 cores, every process on both; $("${GATEWAY_JAVA:-java}" -version 2>&1 | head -1), JVM options: \`${GATEWAY_JAVA_OPTS:-none}\`; the gateway with the"
+  echo "\`bash bench/tail.sh${LABEL:+ ${LABEL#-}}${*:+ $*}\`; 2 cores, gateway on CPUs $GATEWAY_CPUS, wrk and the upstream on $LOAD_CPUS; $("${GATEWAY_JAVA:-java}" -version 2>&1 | head -1), JVM options: \`${GATEWAY_JAVA_OPTS:-none}\`; the gateway with the"
   echo "chat model as a pool of 8 (pool_yaml), team key, quotas (memory store), ledger (H2), meters; $WARMUP s at c=32 before."
   echo "wrk at c=1, 10 s per leg, \`bench/chat-2k.json\` (2.9 KB, 64 tokens answered); latencies in ms, corrected by wrk"
   echo "for coordinated omission (see the script)."
@@ -89,6 +116,19 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-tail$LABEL.md
   echo "| leg | pauses | ≥ 1 ms | total ms | % of the leg | longest ms |"
   echo "|---|---|---|---|---|---|"
   echo "$PAUSES"
+  echo
+  echo "The gateway's threads during each leg, by name, largest CPU first (\`/proc/<pid>/task\`; a leg is 10 s,"
+  echo "so 100 ms is 1 % of one core; switches: voluntary = waited, involuntary = preempted while runnable):"
+  echo
+  echo "| leg | threads | CPU ms | count | voluntary | involuntary |"
+  echo "|---|---|---|---|---|---|"
+  cat "$WORK/threads"
+  echo
+  echo "The JIT during each leg (\`jstat -compiler\`: methods compiled, compilations invalidated, compile time in s):"
+  echo
+  echo "| leg | compiled | invalidated | compile s |"
+  echo "|---|---|---|---|"
+  cat "$WORK/jit"
   echo
   echo "Live heap at the end, largest classes (\`jcmd GC.class_histogram\`, after a full collection):"
   echo
