@@ -69,7 +69,7 @@ class PostgresAdminFlowTest {
 
         assertThat(client.chat().completions().create(chat).usage().orElseThrow().completionTokens()).isEqualTo(2);
 
-        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).build().delete()
+        WebTestClient.bindToServer().baseUrl("http://127.0.0.1:" + port).responseTimeout(Duration.ofSeconds(20)).build().delete()
                 .uri("/admin/v1/teams/" + team.get("id").asString() + "/keys/" + key.get("id").asString())
                 .header("Authorization", "Bearer " + ADMIN_TOKEN).exchange().expectStatus().isOk().expectBody().returnResult();
         assertThatThrownBy(() -> client.chat().completions().create(chat)).isInstanceOf(UnauthorizedException.class);

@@ -127,7 +127,7 @@ abstract class UsageLedgerEndToEnd {
                     .isEmpty();
             assertThat(first.getBean(io.micrometer.core.instrument.MeterRegistry.class).get("gateway.usage.ledger.queued").gauge().value())
                     .isEqualTo(received.requests);
-            metrics = new String(WebTestClient.bindToServer().baseUrl(baseUrl(first)).build().get().uri("/actuator/prometheus").exchange()
+            metrics = new String(WebTestClient.bindToServer().baseUrl(baseUrl(first)).responseTimeout(Duration.ofSeconds(20)).build().get().uri("/actuator/prometheus").exchange()
                     .expectStatus().isOk().expectBody().returnResult().getResponseBodyContent(), StandardCharsets.UTF_8);
         } finally {
             first.close(); // graceful: the web server stops, then the ledger writes what is queued
