@@ -3,10 +3,15 @@
 # jar (Spring Boot's `extract`), a CDS archive on JDK 17 (classes from a start-up training run), JDK 25, and JDK 25's
 # AOT cache (JEP 483/515: classes loaded and linked, method profiles, from a training run that served load).
 #   bash bench/warmup.sh          # about 16 minutes; nothing else may run meanwhile
+#   WARMUP_VARIANTS="extracted c2-sooner" bash bench/warmup.sh [label]   # some of them (names below), in that order
+# Variants: jar (the README's command), extracted, cds, jdk25, jdk25-aot (the default set), and JDK 17 JIT settings on
+# the extracted jar: c2-sooner (C2 at a third of its default invocation/back-edge thresholds), compilers-N
+# (-XX:CICompilerCount=N; on 2 cores the JVM picks 2: one C1 and one C2 thread; 3 gives two C2 threads, 4 three, so
+# the compiler gets a larger share of the CPU while the load competes for it); jdk25-compilers-N the same on JDK 25.
 # Each variant: a fresh gateway (every feature of bench/compare.sh's path on) in front of bench/compare/upstream.mjs,
 # wrk at c=32 in 5 s windows for BENCH_RAMP s (150) from the moment /actuator/health answers. JDK25 (default
 # /usr/lib/jvm/temurin-25-jdk-amd64) is skipped where absent. Every process on both cores, as in bench/compare.sh.
-# Writes bench/results/<date>-warmup.md.
+# Writes bench/results/<date>-warmup[-label].md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RAMP=${BENCH_RAMP:-150}
@@ -65,28 +70,41 @@ train_with_load() { # java jvm-options...: a run that serves 60 s of load, then 
 }
 
 : > "$WORK/table.md"; : > "$WORK/windows.md"
-echo "JDK 17, fat jar (the README's command)"
-GW_START=$(date +%s%N); java -jar gateway-app/target/gateway-app.jar "${ARGS[@]}" "--gateway.data-dir=$WORK/d1" > "$WORK/gw.log" 2>&1 & GW_PID=$!
-until curl -sf -o /dev/null localhost:$GW/actuator/health; do sleep 0.1; done
-ramp "JDK 17, \`java -jar gateway-app.jar\`"
-echo "JDK 17, extracted"
-start_gateway java "$WORK/d2"; ramp "JDK 17, extracted jar"
-echo "JDK 17, extracted + CDS"
-java -XX:ArchiveClassesAtExit="$WORK/app.jsa" -Dspring.context.exit=onRefresh -jar "$WORK/app/gateway-app.jar" "${ARGS[@]}" "--gateway.data-dir=$WORK/d3t" > "$WORK/cds.log" 2>&1 || true
-start_gateway java "$WORK/d3" -XX:SharedArchiveFile="$WORK/app.jsa"; ramp "JDK 17, extracted jar + CDS archive (\`-XX:SharedArchiveFile\`)"
-if [ -x "$JDK25/bin/java" ]; then
-  echo "JDK 25, extracted"
-  start_gateway "$JDK25/bin/java" "$WORK/d4"; ramp "JDK 25, extracted jar"
-  echo "JDK 25, AOT cache from a run under load"
-  train_with_load "$JDK25/bin/java" -XX:AOTCacheOutput="$WORK/app.aot"
-  start_gateway "$JDK25/bin/java" "$WORK/d5" -XX:AOTCache="$WORK/app.aot"; ramp "JDK 25, extracted jar + AOT cache of a 60 s loaded run (\`-XX:AOTCache\`)"
-fi
+C2_SOONER=(-XX:Tier4InvocationThreshold=1666 -XX:Tier4MinInvocationThreshold=200 -XX:Tier4CompileThreshold=5000 -XX:Tier4BackEdgeThreshold=13333)
+for variant in ${WARMUP_VARIANTS:-jar extracted cds jdk25 jdk25-aot}; do
+  echo "$variant"
+  case $variant in
+    jar)
+      GW_START=$(date +%s%N); java -jar gateway-app/target/gateway-app.jar "${ARGS[@]}" "--gateway.data-dir=$WORK/d1" > "$WORK/gw.log" 2>&1 & GW_PID=$!
+      until curl -sf -o /dev/null localhost:$GW/actuator/health; do sleep 0.1; done
+      ramp "JDK 17, \`java -jar gateway-app.jar\`" ;;
+    extracted) start_gateway java "$WORK/d2"; ramp "JDK 17, extracted jar" ;;
+    cds)
+      java -XX:ArchiveClassesAtExit="$WORK/app.jsa" -Dspring.context.exit=onRefresh -jar "$WORK/app/gateway-app.jar" "${ARGS[@]}" "--gateway.data-dir=$WORK/d3t" > "$WORK/cds.log" 2>&1 || true
+      start_gateway java "$WORK/d3" -XX:SharedArchiveFile="$WORK/app.jsa"; ramp "JDK 17, extracted jar + CDS archive (\`-XX:SharedArchiveFile\`)" ;;
+    c2-sooner) start_gateway java "$WORK/data-$variant" "${C2_SOONER[@]}"; ramp "JDK 17, extracted jar, C2 sooner (\`${C2_SOONER[*]}\`)" ;;
+    compilers-*) start_gateway java "$WORK/data-$variant" -XX:CICompilerCount=${variant#compilers-}; ramp "JDK 17, extracted jar, \`-XX:CICompilerCount=${variant#compilers-}\`" ;;
+    jdk25-compilers-*)
+      if [ ! -x "$JDK25/bin/java" ]; then echo "no JDK 25 at $JDK25: $variant skipped"; continue; fi
+      start_gateway "$JDK25/bin/java" "$WORK/data-$variant" -XX:CICompilerCount=${variant#jdk25-compilers-}
+      ramp "JDK 25, extracted jar, \`-XX:CICompilerCount=${variant#jdk25-compilers-}\`" ;;
+    jdk25|jdk25-aot)
+      if [ ! -x "$JDK25/bin/java" ]; then echo "no JDK 25 at $JDK25: $variant skipped"; continue; fi
+      if [ "$variant" = jdk25 ]; then
+        start_gateway "$JDK25/bin/java" "$WORK/d4"; ramp "JDK 25, extracted jar"
+      else
+        train_with_load "$JDK25/bin/java" -XX:AOTCacheOutput="$WORK/app.aot"
+        start_gateway "$JDK25/bin/java" "$WORK/d5" -XX:AOTCache="$WORK/app.aot"; ramp "JDK 25, extracted jar + AOT cache of a 60 s loaded run (\`-XX:AOTCache\`)"
+      fi ;;
+    *) echo "unknown variant $variant"; exit 2 ;;
+  esac
+done
 
-OUT=bench/results/$(date -u +%Y-%m-%d)-warmup.md
+OUT=bench/results/$(date -u +%Y-%m-%d)-warmup${1:+-$1}.md
 {
   echo "# From a cold start to steady throughput ($(date -u +%Y-%m-%dT%H:%MZ), \`$(git rev-parse --short HEAD)\`)"
   echo
-  echo "\`bash bench/warmup.sh\` (BENCH_RAMP=$RAMP); $(nproc) cores, every process on both; the gateway with bench/compare.sh's"
+  echo "\`WARMUP_VARIANTS=\"${WARMUP_VARIANTS:-jar extracted cds jdk25 jdk25-aot}\" bash bench/warmup.sh${1:+ $1}\` (BENCH_RAMP=$RAMP); $(nproc) cores, every process on both; the gateway with bench/compare.sh's"
   echo "features in front of \`bench/compare/upstream.mjs\`; wrk at c=32 in 5 s windows from the moment \`/actuator/health\` answers."
   echo "JDK 17: $(java -version 2>&1 | head -1); JDK 25: $("$JDK25/bin/java" -version 2>&1 | head -1 || echo absent)."
   echo
