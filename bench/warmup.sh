@@ -58,7 +58,7 @@ ramp() { # label: loads the started gateway, appends its row
     echo "$(( ($(date +%s%N) - GW_START) / 1000000 )) $rps $err" >> "$WORK/ramp.txt"
   done
   read -r steady t90 <<< "$(ramp_summary "$WORK/ramp.txt")"
-  rows=$(awk '{printf "%s%d%s", sep, $2, ($3 == "ERR" ? " (ERR: answers other than 2xx)" : ""); sep=" "}' "$WORK/ramp.txt")
+  rows=$(awk '{printf "%s%d%s", sep, $2, ($3 == "ERR" ? " (ERR: answers other than 2xx or socket errors, timeouts at 2 s among them)" : ""); sep=" "}' "$WORK/ramp.txt")
   echo "| $1 | $ready | $(awk 'NR == 1 {print $2}' "$WORK/ramp.txt") | $(awk 'NR == 6 {print $2}' "$WORK/ramp.txt") | $steady | $t90 | $(( $(awk '/^VmRSS/ {print $2}' /proc/$GW_PID/status) / 1024 )) |" >> "$WORK/table.md"
   echo "- $1: $rows" >> "$WORK/windows.md"
   stop_gateway
