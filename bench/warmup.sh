@@ -71,30 +71,31 @@ train_with_load() { # java jvm-options...: a run that serves 60 s of load, then 
 
 : > "$WORK/table.md"; : > "$WORK/windows.md"
 C2_SOONER=(-XX:Tier4InvocationThreshold=1666 -XX:Tier4MinInvocationThreshold=200 -XX:Tier4CompileThreshold=5000 -XX:Tier4BackEdgeThreshold=13333)
+n=0
 for variant in ${WARMUP_VARIANTS:-jar extracted cds jdk25 jdk25-aot}; do
-  echo "$variant"
+  n=$((n + 1)); echo "$variant"
   case $variant in
     jar)
-      GW_START=$(date +%s%N); java -jar gateway-app/target/gateway-app.jar "${ARGS[@]}" "--gateway.data-dir=$WORK/d1" > "$WORK/gw.log" 2>&1 & GW_PID=$!
+      GW_START=$(date +%s%N); java -jar gateway-app/target/gateway-app.jar "${ARGS[@]}" "--gateway.data-dir=$WORK/data-$n-$variant" > "$WORK/gw.log" 2>&1 & GW_PID=$!
       until curl -sf -o /dev/null localhost:$GW/actuator/health; do sleep 0.1; done
       ramp "JDK 17, \`java -jar gateway-app.jar\`" ;;
-    extracted) start_gateway java "$WORK/d2"; ramp "JDK 17, extracted jar" ;;
+    extracted) start_gateway java "$WORK/data-$n-$variant"; ramp "JDK 17, extracted jar" ;;
     cds)
       java -XX:ArchiveClassesAtExit="$WORK/app.jsa" -Dspring.context.exit=onRefresh -jar "$WORK/app/gateway-app.jar" "${ARGS[@]}" "--gateway.data-dir=$WORK/d3t" > "$WORK/cds.log" 2>&1 || true
-      start_gateway java "$WORK/d3" -XX:SharedArchiveFile="$WORK/app.jsa"; ramp "JDK 17, extracted jar + CDS archive (\`-XX:SharedArchiveFile\`)" ;;
-    c2-sooner) start_gateway java "$WORK/data-$variant" "${C2_SOONER[@]}"; ramp "JDK 17, extracted jar, C2 sooner (\`${C2_SOONER[*]}\`)" ;;
-    compilers-*) start_gateway java "$WORK/data-$variant" -XX:CICompilerCount=${variant#compilers-}; ramp "JDK 17, extracted jar, \`-XX:CICompilerCount=${variant#compilers-}\`" ;;
+      start_gateway java "$WORK/data-$n-$variant" -XX:SharedArchiveFile="$WORK/app.jsa"; ramp "JDK 17, extracted jar + CDS archive (\`-XX:SharedArchiveFile\`)" ;;
+    c2-sooner) start_gateway java "$WORK/data-$n-$variant" "${C2_SOONER[@]}"; ramp "JDK 17, extracted jar, C2 sooner (\`${C2_SOONER[*]}\`)" ;;
+    compilers-*) start_gateway java "$WORK/data-$n-$variant" -XX:CICompilerCount=${variant#compilers-}; ramp "JDK 17, extracted jar, \`-XX:CICompilerCount=${variant#compilers-}\`" ;;
     jdk25-compilers-*)
       if [ ! -x "$JDK25/bin/java" ]; then echo "no JDK 25 at $JDK25: $variant skipped"; continue; fi
-      start_gateway "$JDK25/bin/java" "$WORK/data-$variant" -XX:CICompilerCount=${variant#jdk25-compilers-}
+      start_gateway "$JDK25/bin/java" "$WORK/data-$n-$variant" -XX:CICompilerCount=${variant#jdk25-compilers-}
       ramp "JDK 25, extracted jar, \`-XX:CICompilerCount=${variant#jdk25-compilers-}\`" ;;
     jdk25|jdk25-aot)
       if [ ! -x "$JDK25/bin/java" ]; then echo "no JDK 25 at $JDK25: $variant skipped"; continue; fi
       if [ "$variant" = jdk25 ]; then
-        start_gateway "$JDK25/bin/java" "$WORK/d4"; ramp "JDK 25, extracted jar"
+        start_gateway "$JDK25/bin/java" "$WORK/data-$n-$variant"; ramp "JDK 25, extracted jar"
       else
         train_with_load "$JDK25/bin/java" -XX:AOTCacheOutput="$WORK/app.aot"
-        start_gateway "$JDK25/bin/java" "$WORK/d5" -XX:AOTCache="$WORK/app.aot"; ramp "JDK 25, extracted jar + AOT cache of a 60 s loaded run (\`-XX:AOTCache\`)"
+        start_gateway "$JDK25/bin/java" "$WORK/data-$n-$variant" -XX:AOTCache="$WORK/app.aot"; ramp "JDK 25, extracted jar + AOT cache of a 60 s loaded run (\`-XX:AOTCache\`)"
       fi ;;
     *) echo "unknown variant $variant"; exit 2 ;;
   esac
