@@ -4,10 +4,11 @@
 # AOT cache (JEP 483/515: classes loaded and linked, method profiles, from a training run that served load).
 #   bash bench/warmup.sh          # about 16 minutes; nothing else may run meanwhile
 #   WARMUP_VARIANTS="extracted c2-sooner" bash bench/warmup.sh [label]   # some of them (names below), in that order
-# Variants: jar (the README's command), extracted, cds, jdk25, jdk25-aot (the default set), and JDK 17 JIT settings on
-# the extracted jar: c2-sooner (C2 at a third of its default invocation/back-edge thresholds), compilers-N
+# Variants: jar (the README's command), extracted, cds, jdk25, jdk25-aot (the default set), and JIT settings on the
+# extracted jar: c2-sooner (C2 at a third of its default invocation/back-edge thresholds), compilers-N
 # (-XX:CICompilerCount=N; on 2 cores the JVM picks 2: one C1 and one C2 thread; 3 gives two C2 threads, 4 three, so
-# the compiler gets a larger share of the CPU while the load competes for it); jdk25-compilers-N the same on JDK 25.
+# the compiler gets a larger share of the CPU while the load competes for it). jdk25-<variant> runs one on JDK 25
+# (jdk25 alone: the extracted jar; aot only there).
 # Each variant: a fresh gateway (every feature of bench/compare.sh's path on) in front of bench/compare/upstream.mjs,
 # wrk at c=32 in 5 s windows for BENCH_RAMP s (150) from the moment /actuator/health answers. JDK25 (default
 # /usr/lib/jvm/temurin-25-jdk-amd64) is skipped where absent. Every process on both cores, as in bench/compare.sh.
@@ -39,9 +40,9 @@ YAML
 chat_body bench-chat plain "$WORK/chat.json"
 ARGS=(--server.port=$GW "--spring.config.additional-location=file:$WORK/gateway.yaml" --gateway.admin.token=$ADMIN)
 
-start_gateway() { # java data-dir jvm-options...: sets GW_PID, GW_START
+start_gateway() { # java data-dir jvm-options...: sets GW_PID, GW_START; the extracted jar unless $JAR names another
   GW_START=$(date +%s%N)
-  "$1" "${@:3}" -jar "$WORK/app/gateway-app.jar" "${ARGS[@]}" "--gateway.data-dir=$2" > "$WORK/gw.log" 2>&1 &
+  "$1" "${@:3}" -jar "${JAR:-$WORK/app/gateway-app.jar}" "${ARGS[@]}" "--gateway.data-dir=$2" > "$WORK/gw.log" 2>&1 &
   GW_PID=$!
   until curl -sf -o /dev/null localhost:$GW/actuator/health; do
     kill -0 $GW_PID 2>/dev/null || { tail -20 "$WORK/gw.log"; exit 1; }; sleep 0.1
@@ -74,29 +75,24 @@ C2_SOONER=(-XX:Tier4InvocationThreshold=1666 -XX:Tier4MinInvocationThreshold=200
 n=0
 for variant in ${WARMUP_VARIANTS:-jar extracted cds jdk25 jdk25-aot}; do
   n=$((n + 1)); echo "$variant"
-  case $variant in
-    jar)
-      GW_START=$(date +%s%N); java -jar gateway-app/target/gateway-app.jar "${ARGS[@]}" "--gateway.data-dir=$WORK/data-$n-$variant" > "$WORK/gw.log" 2>&1 & GW_PID=$!
-      until curl -sf -o /dev/null localhost:$GW/actuator/health; do sleep 0.1; done
-      ramp "JDK 17, \`java -jar gateway-app.jar\`" ;;
-    extracted) start_gateway java "$WORK/data-$n-$variant"; ramp "JDK 17, extracted jar" ;;
+  # jdk25[-<variant>]: the same on JDK 25 (the extracted jar when nothing follows)
+  JAVA=java; JDK="JDK 17"; setting=$variant
+  if [[ $variant == jdk25* ]]; then
+    if [ ! -x "$JDK25/bin/java" ]; then echo "no JDK 25 at $JDK25: $variant skipped"; continue; fi
+    JAVA=$JDK25/bin/java; JDK="JDK 25"; setting=${variant#jdk25}; setting=${setting#-}
+  fi
+  DATA=$WORK/data-$n-$variant
+  case $setting in
+    jar) JAR=gateway-app/target/gateway-app.jar start_gateway "$JAVA" "$DATA"; ramp "$JDK, \`java -jar gateway-app.jar\`" ;;
+    ''|extracted) start_gateway "$JAVA" "$DATA"; ramp "$JDK, extracted jar" ;;
     cds)
-      java -XX:ArchiveClassesAtExit="$WORK/app.jsa" -Dspring.context.exit=onRefresh -jar "$WORK/app/gateway-app.jar" "${ARGS[@]}" "--gateway.data-dir=$WORK/d3t" > "$WORK/cds.log" 2>&1 || true
-      start_gateway java "$WORK/data-$n-$variant" -XX:SharedArchiveFile="$WORK/app.jsa"; ramp "JDK 17, extracted jar + CDS archive (\`-XX:SharedArchiveFile\`)" ;;
-    c2-sooner) start_gateway java "$WORK/data-$n-$variant" "${C2_SOONER[@]}"; ramp "JDK 17, extracted jar, C2 sooner (\`${C2_SOONER[*]}\`)" ;;
-    compilers-*) start_gateway java "$WORK/data-$n-$variant" -XX:CICompilerCount=${variant#compilers-}; ramp "JDK 17, extracted jar, \`-XX:CICompilerCount=${variant#compilers-}\`" ;;
-    jdk25-compilers-*)
-      if [ ! -x "$JDK25/bin/java" ]; then echo "no JDK 25 at $JDK25: $variant skipped"; continue; fi
-      start_gateway "$JDK25/bin/java" "$WORK/data-$n-$variant" -XX:CICompilerCount=${variant#jdk25-compilers-}
-      ramp "JDK 25, extracted jar, \`-XX:CICompilerCount=${variant#jdk25-compilers-}\`" ;;
-    jdk25|jdk25-aot)
-      if [ ! -x "$JDK25/bin/java" ]; then echo "no JDK 25 at $JDK25: $variant skipped"; continue; fi
-      if [ "$variant" = jdk25 ]; then
-        start_gateway "$JDK25/bin/java" "$WORK/data-$n-$variant"; ramp "JDK 25, extracted jar"
-      else
-        train_with_load "$JDK25/bin/java" -XX:AOTCacheOutput="$WORK/app.aot"
-        start_gateway "$JDK25/bin/java" "$WORK/data-$n-$variant" -XX:AOTCache="$WORK/app.aot"; ramp "JDK 25, extracted jar + AOT cache of a 60 s loaded run (\`-XX:AOTCache\`)"
-      fi ;;
+      "$JAVA" -XX:ArchiveClassesAtExit="$WORK/app.jsa" -Dspring.context.exit=onRefresh -jar "$WORK/app/gateway-app.jar" "${ARGS[@]}" "--gateway.data-dir=$DATA-training" > "$WORK/cds.log" 2>&1 || true
+      start_gateway "$JAVA" "$DATA" -XX:SharedArchiveFile="$WORK/app.jsa"; ramp "$JDK, extracted jar + CDS archive (\`-XX:SharedArchiveFile\`)" ;;
+    aot)
+      train_with_load "$JAVA" -XX:AOTCacheOutput="$WORK/app.aot"
+      start_gateway "$JAVA" "$DATA" -XX:AOTCache="$WORK/app.aot"; ramp "$JDK, extracted jar + AOT cache of a 60 s loaded run (\`-XX:AOTCache\`)" ;;
+    c2-sooner) start_gateway "$JAVA" "$DATA" "${C2_SOONER[@]}"; ramp "$JDK, extracted jar, C2 sooner (\`${C2_SOONER[*]}\`)" ;;
+    compilers-*) start_gateway "$JAVA" "$DATA" -XX:CICompilerCount=${setting#compilers-}; ramp "$JDK, extracted jar, \`-XX:CICompilerCount=${setting#compilers-}\`" ;;
     *) echo "unknown variant $variant"; exit 2 ;;
   esac
 done
