@@ -3,7 +3,8 @@
 # its .so loaded into the running gateway with jcmd JVMTI.agent_load), wrk at 16 connections, the same request and
 # pinning as bench/ab.sh (gateway on CPU 1; simulator and wrk on CPU 0).
 #   bash bench/profile.sh [label] [gateway args...]    e.g. bash bench/profile.sh ledger-off --gateway.usage.ledger=false
-# PROFILE_WARMUP seconds of load before (default 90), PROFILE_SECONDS profiled (default 30), PROFILE_EVENT (cpu|alloc).
+# PROFILE_WARMUP seconds of load before (default 90), PROFILE_SECONDS profiled (default 30), PROFILE_EVENT (cpu|alloc),
+# PROFILE_BODY the request (default bench/chat-2k.json; bench/chat-2k-stream.json: 32-event streams, sent at once).
 # Writes $PROFILE_DIR/<date>-<label>.collapsed (default /tmp/llgw-profiles; folded stacks, ~100 MB: flamegraph.pl or
 # speedscope read them; not for the repository) and prints the hottest frames of our own code and the
 # share of samples under a few frames that matter on the request path.
@@ -28,7 +29,7 @@ start_pinned_gateway $GW_PORT -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepo
 URL=http://127.0.0.1:$GW_PORT/v1/chat/completions
 # instant answers: the gateway, not the simulated generation, is what the load waits on
 curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
-wrk_load() { BODY_FILE=bench/chat-2k.json AUTH="Bearer $KEY" taskset -c 0 wrk -t1 -c16 -d"$1" --latency -s bench/post.lua "$URL"; }
+wrk_load() { BODY_FILE=${PROFILE_BODY:-bench/chat-2k.json} AUTH="Bearer $KEY" taskset -c 0 wrk -t1 -c16 -d"$1" --latency -s bench/post.lua "$URL"; }
 
 # a "Non-2xx" line means some answers were refusals (the bench deployment's tokens ran dry: lib.sh), not completions
 echo "warming up for $WARMUP s"
