@@ -272,9 +272,9 @@ public final class CompletionPipeline {
         CanonicalRequest request = exchange.request();
         Deployment deployment = exchange.deployment();
         Mono<Flux<CanonicalChunk>> upstreamChunks = exchange.backend().streams()
-                ? bulkheads.heldUntilEnd(deployment, upstream.stream(deployment, outbound, exchange.inbound().requestId()))  // call upstream
+                ? bulkheads.heldUntilEnd(deployment, upstream.stream(deployment, outbound, exchange.inbound().requestId(),  // call upstream
+                                event -> exchange.backend().decodeChunk(request, event)))
                         .flatMap(FirstEvent::awaited)                                                                   // to its first event
-                        .map(events -> events.map(event -> exchange.backend().decodeChunk(request, event)))
                 : bulkheads.held(deployment, upstream.call(deployment, outbound, exchange.inbound().requestId()))
                         .map(body -> usage.complete(request, exchange.backend().decodeResponse(request, body), exchange.promptTokens()))
                         .map(response -> Flux.fromIterable(SyntheticStream.of(response)));
@@ -317,7 +317,6 @@ public final class CompletionPipeline {
                 .concatWith(Mono.fromSupplier(() -> tally.usageChunkIfMissing(usage, exchange.promptTokens())))                     // complete usage
                 .concatMapIterable(encoder::encode)                                                                     // encode
                 .concatWith(Flux.defer(() -> Flux.fromIterable(encoder.finish())))
-                .map(json::write)
                 .doOnNext(event -> recorded.firstEvent())
                 .concatWith(Mono.defer(() -> settle(exchange, tally)).then(Mono.empty()))                               // settle
                 .concatWith(Mono.just("[DONE]"))

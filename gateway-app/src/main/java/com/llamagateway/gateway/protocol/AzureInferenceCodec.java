@@ -87,8 +87,8 @@ public final class AzureInferenceCodec extends OpenAiShapedCodec {
         }
 
         @Override
-        List<ObjectNode> events(CanonicalChunk chunk) {
-            List<ObjectNode> events = new ArrayList<>(2);
+        List<String> events(CanonicalChunk chunk) {
+            List<String> events = new ArrayList<>(2);
             if (held != null) {
                 events.add(write(held, null));
                 held = null;
@@ -102,7 +102,7 @@ public final class AzureInferenceCodec extends OpenAiShapedCodec {
         }
 
         @Override
-        public List<ObjectNode> finish() {
+        public List<String> finish() {
             return held != null ? List.of(write(held, usage())) : usageOnly();
         }
     }

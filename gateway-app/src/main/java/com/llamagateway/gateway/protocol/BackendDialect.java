@@ -20,6 +20,11 @@ public interface BackendDialect {
     /** Whether the deployment streams itself; if not, the gateway turns its complete answer into a stream. */
     boolean streams();
 
-    /** @throws GatewayError 502 when the event cannot be read */
-    CanonicalChunk decodeChunk(CanonicalRequest request, JsonNode event);
+    /**
+     * One event of a stream, from its {@code data}.
+     *
+     * @throws tools.jackson.core.JacksonException when it is not JSON or exceeds a bound
+     * @throws GatewayError                        502 when it is JSON but cannot be read as an event
+     */
+    CanonicalChunk decodeChunk(CanonicalRequest request, String event);
 }

@@ -1,6 +1,8 @@
 package com.llamagateway.gateway.protocol;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.exc.StreamConstraintsException;
@@ -11,6 +13,9 @@ import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
+
+import java.io.StringWriter;
+import java.util.function.Consumer;
 
 /**
  * JSON reading and writing with bounds: nesting depth, document and string length. Every body from a client or
@@ -101,8 +106,22 @@ public final class Json {
         return upstreamMapper.readTree(text);
     }
 
+    /** A parser over a deployment's JSON, within the same bounds as {@link #readUntrusted}, for readers that need no tree. */
+    JsonParser untrustedParser(String text) {
+        return upstreamMapper.createParser(text);
+    }
+
     public String write(JsonNode node) {
         return mapper.writeValueAsString(node);
+    }
+
+    /** One document written by {@code writer} with a generator, as {@link #write(JsonNode)} writes a tree. */
+    String write(Consumer<JsonGenerator> writer) {
+        StringWriter text = new StringWriter(256);
+        try (JsonGenerator generator = mapper.createGenerator(text)) {
+            writer.accept(generator);
+        }
+        return text.toString();
     }
 
     public ObjectNode object() {

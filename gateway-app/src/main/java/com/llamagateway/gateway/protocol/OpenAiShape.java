@@ -28,9 +28,9 @@ public final class OpenAiShape {
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
     /** Fields the canonical model names at each level; the others travel along as extras. */
     private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "name", "tool_calls", "tool_call_id");
-    private static final Set<String> ANSWER_FIELDS = Set.of("id", "object", "created", "model", "choices", "usage", "system_fingerprint");
-    private static final Set<String> CHOICE_FIELDS = Set.of("index", "message", "delta", "text", "finish_reason", "logprobs");
-    private static final Set<String> DELTA_FIELDS = Set.of("role", "content", "tool_calls");
+    static final Set<String> ANSWER_FIELDS = Set.of("id", "object", "created", "model", "choices", "usage", "system_fingerprint");
+    static final Set<String> CHOICE_FIELDS = Set.of("index", "message", "delta", "text", "finish_reason", "logprobs");
+    static final Set<String> DELTA_FIELDS = Set.of("role", "content", "tool_calls");
 
     private OpenAiShape() {
     }
@@ -482,6 +482,10 @@ public final class OpenAiShape {
         return new Usage(prompt, completion, usage.path("total_tokens").asInt(prompt + completion));
     }
 
+    /**
+     * One stream event, from its tree: what an event means. {@link StreamEvents#read} reads the usual events without
+     * a tree and comes here for the others.
+     */
     static CanonicalChunk readChunk(Operation operation, JsonNode chunk) {
         if (!chunk.isObject()) {
             throw UpstreamFormat.unreadable("a stream event that is not a JSON object");
@@ -561,61 +565,6 @@ public final class OpenAiShape {
         node.put("completion_tokens", usage.completionTokens());
         node.put("total_tokens", usage.totalTokens());
         return node;
-    }
-
-    /**
-     * One stream event. Tool-call fragments must already carry index and id ({@link ToolCallTracker});
-     * {@code idOnEveryFragment} chooses between OpenAI's form (id on the first fragment only) and the Model
-     * Inference form (id on every fragment).
-     */
-    static ObjectNode writeChunk(Json json, CanonicalChunk chunk, Usage usage, boolean idOnEveryFragment, ToolCallTracker tracker) {
-        boolean chat = chunk.operation() == Operation.CHAT;
-        ObjectNode body = envelope(json, chunk.id(), chat ? "chat.completion.chunk" : "text_completion", chunk.created(), chunk.model());
-        ArrayNode choices = body.putArray("choices");
-        for (CanonicalChunk.Choice choice : chunk.choices()) {
-            ObjectNode c = choices.addObject();
-            c.put("index", choice.index());
-            if (chat) {
-                ObjectNode delta = c.putObject("delta");
-                CanonicalChunk.Delta d = choice.delta();
-                if (d.role() != null) {
-                    delta.put("role", d.role());
-                }
-                if (d.content() != null) {
-                    delta.put("content", d.content());
-                }
-                if (!d.toolCalls().isEmpty()) {
-                    ArrayNode calls = delta.putArray("tool_calls");
-                    for (CanonicalChunk.ToolCallDelta fragment : d.toolCalls()) {
-                        ToolCallTracker.Fragment f = tracker.track(choice.index(), fragment);
-                        ObjectNode call = calls.addObject();
-                        call.put("index", f.index());
-                        if (f.first() || idOnEveryFragment) {
-                            call.put("id", f.id());
-                        }
-                        if (f.first()) {
-                            call.put("type", fragment.type() == null ? "function" : fragment.type());
-                        }
-                        ObjectNode function = call.putObject("function");
-                        if (fragment.name() != null) {
-                            function.put("name", fragment.name());
-                        }
-                        function.put("arguments", fragment.arguments() == null ? "" : fragment.arguments());
-                    }
-                }
-                Extras.write(delta, d.extras());
-            } else {
-                c.put("text", choice.text());
-            }
-            c.put("finish_reason", choice.finishReason());
-            c.set("logprobs", choice.logprobs());
-            Extras.write(c, choice.extras());
-        }
-        if (usage != null) {
-            body.set("usage", writeUsage(json, usage));
-        }
-        Extras.write(body, chunk.extras());
-        return body;
     }
 
     /** An id in OpenAI's style for answers whose deployment gave none. */

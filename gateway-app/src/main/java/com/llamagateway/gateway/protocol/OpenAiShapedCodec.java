@@ -46,8 +46,8 @@ abstract class OpenAiShapedCodec implements CallerDialect, BackendDialect {
     }
 
     @Override
-    public final CanonicalChunk decodeChunk(CanonicalRequest request, JsonNode event) {
-        return OpenAiShape.readChunk(request.operation(), event);
+    public final CanonicalChunk decodeChunk(CanonicalRequest request, String event) {
+        return StreamEvents.read(json, request.operation(), event);
     }
 
     /**
@@ -65,7 +65,7 @@ abstract class OpenAiShapedCodec implements CallerDialect, BackendDialect {
         }
 
         @Override
-        public final List<ObjectNode> encode(CanonicalChunk chunk) {
+        public final List<String> encode(CanonicalChunk chunk) {
             if (chunk.usage() != null) {
                 usage = chunk.usage();
             }
@@ -74,10 +74,10 @@ abstract class OpenAiShapedCodec implements CallerDialect, BackendDialect {
         }
 
         /** The events for a chunk that carries something besides usage. */
-        abstract List<ObjectNode> events(CanonicalChunk chunk);
+        abstract List<String> events(CanonicalChunk chunk);
 
-        final ObjectNode write(CanonicalChunk chunk, Usage withUsage) {
-            return OpenAiShape.writeChunk(json, chunk, withUsage, idOnEveryFragment, tracker);
+        final String write(CanonicalChunk chunk, Usage withUsage) {
+            return StreamEvents.write(json, chunk, withUsage, idOnEveryFragment, tracker);
         }
 
         /** The usage seen so far, or null. */
@@ -86,7 +86,7 @@ abstract class OpenAiShapedCodec implements CallerDialect, BackendDialect {
         }
 
         /** A last event with no choices that carries the usage; empty when there is none to carry. */
-        final List<ObjectNode> usageOnly() {
+        final List<String> usageOnly() {
             return usage == null || last == null ? List.of() : List.of(write(last.withChoices(List.of()), usage));
         }
     }

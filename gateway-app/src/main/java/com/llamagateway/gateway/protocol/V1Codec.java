@@ -63,12 +63,12 @@ public final class V1Codec extends OpenAiShapedCodec {
         }
 
         @Override
-        List<ObjectNode> events(CanonicalChunk chunk) {
+        List<String> events(CanonicalChunk chunk) {
             return List.of(write(chunk, null));
         }
 
         @Override
-        public List<ObjectNode> finish() {
+        public List<String> finish() {
             return includeUsage ? usageOnly() : List.of();
         }
     }

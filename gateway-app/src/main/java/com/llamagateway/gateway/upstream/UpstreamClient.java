@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Calls deployments over HTTP: one Reactor Netty client per deployment (its own connect timeout) on a shared
@@ -109,12 +110,14 @@ public final class UpstreamClient implements AutoCloseable {
 
     /**
      * A streamed answer: the outer {@code Mono} completes once the deployment has answered 2xx with an event stream
-     * (so failures before it still get a proper HTTP status); the inner {@code Flux} emits each event's JSON as it
-     * arrives, up to {@code [DONE]}: the first within the first-byte timeout of sending the request, each next within
-     * the stream-idle timeout of the one before (so it ends, one way or the other, even if nobody reads it).
+     * (so failures before it still get a proper HTTP status); the inner {@code Flux} emits each event as it arrives, up
+     * to {@code [DONE]}, as {@code decoder} reads its {@code data} (a {@link JacksonException} it throws makes the
+     * deployment's answer unreadable, a 502): the first within the first-byte timeout of sending the request, each next
+     * within the stream-idle timeout of the one before (so it ends, one way or the other, even if nobody reads it).
+     * An event that cannot be read fails the stream there; the first one fails it before it counts as answered.
      * {@link FirstEvent} holds it until its first event, for failover.
      */
-    public Mono<Flux<JsonNode>> stream(Deployment deployment, BackendRequest request, String requestId) {
+    public <T> Mono<Flux<T>> stream(Deployment deployment, BackendRequest request, String requestId, Function<String, T> decoder) {
         Deployment.Timeouts timeouts = deployment.timeouts();
         return Mono.defer(() -> {
             long sent = System.nanoTime();
@@ -130,10 +133,10 @@ public final class UpstreamClient implements AutoCloseable {
                             return Mono.error(unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream"));
                         }
                         Duration firstByteLeft = timeouts.firstByte().minusNanos(System.nanoTime() - sent);
-                        Flux<JsonNode> events = entity.getBody()
+                        Flux<T> events = entity.getBody()
                                 .filter(event -> event.data() != null && !event.data().isBlank())
                                 .takeWhile(event -> !event.data().trim().equals("[DONE]"))
-                                .map(event -> parse(deployment, event.data()))
+                                .map(event -> decode(deployment, event.data(), decoder))
                                 .timeout(Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
                                         event -> Mono.delay(timeouts.streamIdle()))
                                 .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
@@ -171,8 +174,12 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     private JsonNode parse(Deployment deployment, String body) {
+        return decode(deployment, body, json::readUntrusted);
+    }
+
+    private <T> T decode(Deployment deployment, String body, Function<String, T> decoder) {
         try {
-            return json.readUntrusted(body);
+            return decoder.apply(body);
         } catch (StreamConstraintsException e) {
             throw UpstreamFailures.tooLarge(deployment, maxResponseBytes);
         } catch (JacksonException e) {

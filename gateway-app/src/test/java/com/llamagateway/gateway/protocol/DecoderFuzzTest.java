@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * Coverage-guided fuzzing of the three codecs' decoders (Jazzer): whatever the bytes, a client's body is either
@@ -49,8 +50,8 @@ class DecoderFuzzTest {
                 case 3 -> V1.decodeResponse(request, answer(body));
                 case 4 -> AZURE.decodeResponse(request, answer(body));
                 case 5 -> SCORE.decodeResponse(request, answer(body));
-                case 6 -> V1.decodeChunk(request, answer(body));
-                default -> AZURE.decodeChunk(request, answer(body));
+                case 6 -> streamEvent(V1, request, body);
+                default -> streamEvent(AZURE, request, body);
             }
         } catch (GatewayError e) {
             if (target >> 1 <= 2) {
@@ -60,6 +61,26 @@ class DecoderFuzzTest {
         } catch (NotJson ignored) {
             // a deployment's bytes that are not JSON: the upstream client maps that before any decoder
         }
+    }
+
+    /**
+     * A stream event's data, read without a tree — and read as the tree reader, which defines what an event means,
+     * reads it: both fail on what is not JSON, both refuse the same events, both give the same chunk.
+     */
+    private static void streamEvent(BackendDialect dialect, CanonicalRequest request, byte[] body) {
+        String data = new String(body, StandardCharsets.UTF_8);
+        CanonicalChunk chunk;
+        try {
+            chunk = dialect.decodeChunk(request, data);
+        } catch (JacksonException e) {
+            assertThat(catchThrowable(() -> JSON.readUntrusted(data))).as("the tree reader fails too").isInstanceOf(JacksonException.class);
+            throw new NotJson();
+        } catch (GatewayError e) {
+            assertThat(catchThrowable(() -> OpenAiShape.readChunk(request.operation(), JSON.readUntrusted(data))))
+                    .as("the tree reader refuses it too").isInstanceOf(GatewayError.class).hasMessage(e.getMessage());
+            throw e;
+        }
+        assertThat(chunk).isEqualTo(OpenAiShape.readChunk(request.operation(), JSON.readUntrusted(data)));
     }
 
     /** A deployment's answer as the upstream client hands it to a decoder: parsed JSON. */

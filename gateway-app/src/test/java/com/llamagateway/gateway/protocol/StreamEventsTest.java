@@ -1,0 +1,117 @@
+package com.llamagateway.gateway.protocol;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import tools.jackson.core.JacksonException;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The stream events' token reader against the tree reader that defines what an event means: on events of every
+ * shape — the API's, and values of other types, fields twice, nulls, unnamed fields, a second document — both give
+ * the same chunk or the same refusal. And the writer's text for what the readers do not produce.
+ */
+class StreamEventsTest {
+
+    private static final Json JSON = Json.lenient();
+
+    @Property(tries = 3000)
+    void theTokenReaderAgreesWithTheTreeReader(@ForAll("events") String event, @ForAll Operation operation) {
+        Object fast = outcome(() -> StreamEvents.read(JSON, operation, event));
+        Object tree = outcome(() -> OpenAiShape.readChunk(operation, JSON.readUntrusted(event)));
+        assertThat(fast).as(event).isEqualTo(tree);
+    }
+
+    /** The chunk, or what refused it: a GatewayError's message, or that it is not JSON. */
+    private static Object outcome(java.util.function.Supplier<CanonicalChunk> read) {
+        try {
+            return read.get();
+        } catch (GatewayError refused) {
+            return "refused: " + refused.getMessage();
+        } catch (JacksonException notJson) {
+            return "not JSON";
+        }
+    }
+
+    @Provide
+    Arbitrary<String> events() {
+        Arbitrary<String> toolCall = object(Map.of(
+                "index", Arbitraries.oneOf(ints(), scalar()), "id", strings(), "type", strings(),
+                "function", Arbitraries.oneOf(object(Map.of("name", strings(), "arguments", strings(), "extra", scalar())), scalar()),
+                "other", scalar()));
+        Arbitrary<String> delta = object(Map.of(
+                "role", strings(), "content", strings(), "tool_calls", Arbitraries.oneOf(array(toolCall), scalar(), toolCall),
+                "refusal", scalar(), "reasoning_content", strings()));
+        Arbitrary<String> choice = object(Map.of(
+                "index", ints(), "delta", Arbitraries.oneOf(delta, scalar()), "text", strings(), "finish_reason", strings(),
+                "logprobs", Arbitraries.oneOf(scalar(), object(Map.of("content", array(scalar())))),
+                "message", scalar(), "content_filter_results", object(Map.of("hate", object(Map.of("filtered", scalar()))))));
+        Arbitrary<String> usage = object(Map.of("prompt_tokens", ints(), "completion_tokens", ints(), "total_tokens", ints(),
+                "prompt_tokens_details", object(Map.of("cached_tokens", ints()))));
+        Arbitrary<String> event = object(Map.of(
+                "id", strings(), "object", strings(), "created", Arbitraries.oneOf(ints(), Arbitraries.of("1718726686", "9999999999999")),
+                "model", strings(), "choices", Arbitraries.oneOf(array(choice), array(choice), scalar(), choice),
+                "usage", Arbitraries.oneOf(usage, scalar()), "system_fingerprint", strings(),
+                "prompt_filter_results", array(object(Map.of("prompt_index", ints())))));
+        return Arbitraries.oneOf(event, event, event, event.map(e -> e + " {}"), scalar(), array(scalar()));
+    }
+
+    /** An object of some of {@code fields} (any of them twice now and then), in any order. */
+    private static Arbitrary<String> object(Map<String, Arbitrary<String>> fields) {
+        List<String> names = List.copyOf(fields.keySet());
+        return Arbitraries.of(names).list().ofMaxSize(names.size() + 1).flatMap(chosen -> {
+            Arbitrary<List<String>> values = Arbitraries.just(List.<String>of());
+            for (String name : chosen) {
+                values = values.flatMap(done -> fields.get(name).map(value -> {
+                    List<String> more = new java.util.ArrayList<>(done);
+                    more.add("\"" + name + "\":" + value);
+                    return more;
+                }));
+            }
+            return values.map(members -> "{" + String.join(",", members) + "}");
+        });
+    }
+
+    private static Arbitrary<String> array(Arbitrary<String> element) {
+        return element.list().ofMaxSize(3).map(elements -> "[" + String.join(",", elements) + "]");
+    }
+
+    /** Mostly strings, sometimes what the API does not give there. */
+    private static Arbitrary<String> strings() {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(6, Arbitraries.of("\"\"", "\"stop\"", "\"assistant\"", "\"Hel\\\"lo\\n\"", "\"chatcmpl-1\"", "\"é\"")),
+                net.jqwik.api.Tuple.of(1, scalar()));
+    }
+
+    private static Arbitrary<String> ints() {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(6, Arbitraries.of("0", "1", "2", "17", "-3")),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of("2147483648", "12345678901234567890", "1.5", "\"3\"", "null", "true")));
+    }
+
+    private static Arbitrary<String> scalar() {
+        return Arbitraries.of("null", "true", "false", "0", "7", "2147483648", "1.5", "-2e3", "\"x\"", "\"5\"", "[]", "{}");
+    }
+
+    @Test
+    void unnamedFieldsAreWrittenAfterTheNamedOnesAndNeverOverThem() {
+        CanonicalChunk chunk = new CanonicalChunk(Operation.CHAT, "chatcmpl-1", 1718726686, "m",
+                List.of(new CanonicalChunk.Choice(0, new CanonicalChunk.Delta(null, "Hi", List.of(),
+                        Map.of("role", JSON.readUntrusted("\"kept: no role was written\""), "content", JSON.readUntrusted("\"dropped\""))),
+                        null, null, null, Map.of("finish_reason", JSON.readUntrusted("\"dropped\"")))),
+                null, Map.of("usage", JSON.readUntrusted("{\"kept\":true}"), "model", JSON.readUntrusted("\"dropped\"")));
+        String event = StreamEvents.write(JSON, chunk, null, false, new ToolCallTracker());
+        assertThat(event).isEqualTo("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1718726686,\"model\":\"m\","
+                + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\",\"role\":\"kept: no role was written\"},"
+                + "\"finish_reason\":null,\"logprobs\":null}],\"usage\":{\"kept\":true}}");
+        assertThat(StreamEvents.write(JSON, chunk, new Usage(1, 2, 3), false, new ToolCallTracker()))
+                .contains("\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}").doesNotContain("kept\":true");
+    }
+}
