@@ -8,6 +8,7 @@ import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.json.JsonFactory;
+import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -49,7 +50,10 @@ public final class Json {
                 .maxNumberLength(100)
                 .maxNameLength(1024)
                 .build();
-        return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(constraints).build());
+        // the buffers of a parser or generator are recycled per thread: the gateway parses and writes on a few event
+        // loops, where Jackson 3's default (one deque shared by all threads) cost more than the parsing of a small
+        // stream event itself
+        return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(constraints).recyclerPool(JsonRecyclerPools.threadLocalPool()).build());
     }
 
     /** For tests and codecs that only build nodes. */
