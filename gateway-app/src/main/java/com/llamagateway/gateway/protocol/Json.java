@@ -53,7 +53,8 @@ public final class Json {
         // the buffers of a parser or generator are recycled per thread: the gateway parses and writes on a few event
         // loops, where Jackson 3's default (one deque shared by all threads) cost more than the parsing of a small
         // stream event itself
-        return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(constraints).recyclerPool(JsonRecyclerPools.threadLocalPool()).build());
+        return JsonMapper.builder(JsonFactory.builder().streamReadConstraints(constraints)
+                .recyclerPool(JsonRecyclerPools.threadLocalPool()).build());
     }
 
     /** For tests and codecs that only build nodes. */

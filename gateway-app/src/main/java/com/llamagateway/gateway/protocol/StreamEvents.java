@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Stream events of the OpenAI shape (the chunks of both dialects), read and written without a JSON tree: an event's
@@ -31,15 +32,18 @@ final class StreamEvents {
      * @throws GatewayError                        502 when it is JSON but not an event
      */
     static CanonicalChunk read(Json json, Operation operation, String event) {
+        CanonicalChunk chunk = readTokens(json, operation, event);
+        return chunk != null ? chunk : OpenAiShape.readChunk(operation, json.readUntrusted(event));
+    }
+
+    /** The event read token by token, or null when its shape is unusual (for the tree reader). */
+    static CanonicalChunk readTokens(Json json, Operation operation, String event) {
         try (JsonParser parser = json.untrustedParser(event)) {
             CanonicalChunk chunk = chunk(parser, operation);
-            if (parser.nextToken() == null) {
-                return chunk;
-            }
+            return parser.nextToken() == null ? chunk : null;
         } catch (Unusual unusual) {
-            // read from the tree below
+            return null;
         }
-        return OpenAiShape.readChunk(operation, json.readUntrusted(event));
     }
 
     /**
@@ -194,8 +198,7 @@ final class StreamEvents {
                     seen.once(4);
                     usage = usage(p);
                 }
-                case "object", "system_fingerprint" -> p.skipChildren();
-                default -> extras = extra(extras, name, p);
+                default -> extras = extra(extras, name, p, OpenAiShape.ANSWER_FIELDS); // object, system_fingerprint: not read
             }
         }
         return new CanonicalChunk(operation, id, created, model, choices, usage, extras == null ? Map.of() : extras);
@@ -261,8 +264,7 @@ final class StreamEvents {
                         text = string(p, "");
                     }
                 }
-                case "message" -> p.skipChildren();
-                default -> extras = extra(extras, name, p);
+                default -> extras = extra(extras, name, p, OpenAiShape.CHOICE_FIELDS); // message: not read
             }
         }
         Map<String, JsonNode> unnamed = extras == null ? Map.of() : extras;
@@ -300,7 +302,7 @@ final class StreamEvents {
                         }
                     }
                 }
-                default -> extras = extra(extras, name, p);
+                default -> extras = extra(extras, name, p, OpenAiShape.DELTA_FIELDS);
             }
         }
         return new CanonicalChunk.Delta(role, content, calls, extras == null ? Map.of() : extras);
@@ -426,8 +428,15 @@ final class StreamEvents {
         throw Unusual.INSTANCE;
     }
 
-    /** An unnamed field's value, as received; the same name twice is unusual. */
-    private static Map<String, JsonNode> extra(Map<String, JsonNode> extras, String name, JsonParser p) {
+    /**
+     * An unnamed field's value, as received (a field the tree reader names — {@code known} — but does not read is
+     * skipped); the same name twice is unusual.
+     */
+    private static Map<String, JsonNode> extra(Map<String, JsonNode> extras, String name, JsonParser p, Set<String> known) {
+        if (known.contains(name)) {
+            p.skipChildren();
+            return extras;
+        }
         Map<String, JsonNode> all = extras == null ? new LinkedHashMap<>() : extras;
         if (all.put(name, p.readValueAsTree()) != null) {
             throw Unusual.INSTANCE;

@@ -5,6 +5,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 import org.junit.jupiter.api.Test;
 import tools.jackson.core.JacksonException;
 
@@ -22,11 +23,15 @@ class StreamEventsTest {
 
     private static final Json JSON = Json.lenient();
 
-    @Property(tries = 3000)
+    @Property(tries = 1000)
     void theTokenReaderAgreesWithTheTreeReader(@ForAll("events") String event, @ForAll Operation operation) {
-        Object fast = outcome(() -> StreamEvents.read(JSON, operation, event));
+        Object read = outcome(() -> StreamEvents.read(JSON, operation, event));
         Object tree = outcome(() -> OpenAiShape.readChunk(operation, JSON.readUntrusted(event)));
-        assertThat(fast).as(event).isEqualTo(tree);
+        assertThat(read).as(event).isEqualTo(tree);
+        // and enough of the events are the token reader's own, not handed to the tree reader
+        boolean tokens = outcome(() -> StreamEvents.readTokens(JSON, operation, event)) instanceof CanonicalChunk;
+        Statistics.label("reader").collect(tokens ? "tokens" : "tree")
+                .coverage(coverage -> coverage.check("tokens").percentage(share -> share >= 20));
     }
 
     /** The chunk, or what refused it: a GatewayError's message, or that it is not JSON. */
