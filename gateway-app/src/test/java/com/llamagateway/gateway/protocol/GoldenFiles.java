@@ -35,17 +35,7 @@ final class GoldenFiles {
 
     /** The {@code data:} payloads of an SSE file, up to {@code [DONE]}. */
     static List<JsonNode> seedEvents(String name) {
-        List<JsonNode> events = new ArrayList<>();
-        for (String line : read("golden/seed/" + name).split("\n")) {
-            if (line.startsWith("data:")) {
-                String data = line.substring(5).trim();
-                if (data.equals("[DONE]")) {
-                    break;
-                }
-                events.add(MAPPER.readTree(data));
-            }
-        }
-        return events;
+        return seedEventData(name).stream().map(MAPPER::readTree).toList();
     }
 
     /** The {@code data:} payloads of an SSE file as text, up to {@code [DONE]}. */
