@@ -55,7 +55,7 @@ final class GoldenFiles {
 
     /**
      * Events as a caller receives them: each {@code data:} line of the expected file, character for character (the
-     * events are written without a tree, so their text — field order included — is what is compared), and then as JSON.
+     * events are written without a tree, so their text, field order included, is what is compared).
      */
     static void assertEventTextsMatch(String expectedName, List<String> events) {
         if (UPDATE) {
