@@ -1,9 +1,13 @@
 package com.llamagateway.gateway.upstream;
 
 import com.llamagateway.gateway.protocol.BackendRequest;
+import com.llamagateway.gateway.protocol.CanonicalChunk;
+import com.llamagateway.gateway.protocol.CanonicalRequest;
 import com.llamagateway.gateway.protocol.DialectName;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.protocol.Operation;
+import com.llamagateway.gateway.protocol.V1Codec;
 import com.llamagateway.gateway.routing.Deployment;
 import com.llamagateway.gateway.routing.DeploymentKind;
 import io.netty.buffer.ByteBuf;
@@ -11,6 +15,7 @@ import io.netty.buffer.Unpooled;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpHeaders;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -20,6 +25,8 @@ import tools.jackson.databind.JsonNode;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,7 +34,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * Deployments that answer what a non-streamed call cannot use, over real HTTP: answers around the size bound, an
- * endless event stream, HTML, an answer that trickles past the deadline. The client uses the production bounds
+ * endless event stream, HTML, an answer that trickles past the deadline; and streams with events the gateway cannot read. The client uses the production bounds
  * (10 MB answers) and a short deadline.
  */
 class OddUpstreamsTest {
@@ -46,6 +53,10 @@ class OddUpstreamsTest {
                 .post("/sse/v1/chat/completions", (request, response) -> request.receive().then(response
                         .header("Content-Type", "text/event-stream")
                         .sendString(Flux.interval(Duration.ofMillis(50)).map(i -> "data: {\"choices\":[]}\n\n")).then()))
+                .post("/events/{first}/{second}/v1/chat/completions", (request, response) -> request.receive().then(response
+                        .header("Content-Type", "text/event-stream")
+                        .sendString(Flux.just("data: " + EVENTS.get(request.param("first")) + "\n\n",
+                                "data: " + EVENTS.get(request.param("second")) + "\n\n", "data: [DONE]\n\n")).then()))
                 .post("/html/v1/chat/completions", (request, response) -> request.receive().then(response
                         .header("Content-Type", "text/html")
                         .sendString(Mono.just("<html><body>Bad gateway</body></html>")).then()))
@@ -60,6 +71,13 @@ class OddUpstreamsTest {
     static void stop() {
         server.disposeNow();
     }
+
+    /** Stream events by name: one the gateway reads, JSON that is no event, and what is not JSON. */
+    private static final Map<String, String> EVENTS = Map.of(
+            "good", "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
+                    + "\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}",
+            "array", "[1]",
+            "broken", "{\"choices\":[");
 
     private static ByteBuf bytes(String text) {
         return Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8));
@@ -79,6 +97,62 @@ class OddUpstreamsTest {
         try (UpstreamClient client = new UpstreamClient(json, org.springframework.web.reactive.function.client.WebClient.builder(), MAX_RESPONSE, DEADLINE)) {
             return client.call(deployment, new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r1")
                     .block(Duration.ofSeconds(20));
+        }
+    }
+
+    /**
+     * A stream as the pipeline takes it — decoded by the v1 codec, held until its first event ({@link FirstEvent}):
+     * completes once the stream counts as answered, with the events from the first on.
+     */
+    private Mono<Flux<CanonicalChunk>> answered(UpstreamClient client, String first, String second) {
+        Deployment deployment = new Deployment("odd", DeploymentKind.SERVERLESS,
+                URI.create("http://127.0.0.1:" + server.port() + "/events/" + first + "/" + second), "secret",
+                "m", DialectName.V1, null, "v", Duration.ofSeconds(2), Duration.ofSeconds(2), new Deployment.Capacity(400_000, 1_000));
+        V1Codec v1 = new V1Codec(json);
+        CanonicalRequest request = v1.decodeRequest(Operation.CHAT, json.read(
+                "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}".getBytes(StandardCharsets.UTF_8)),
+                new HttpHeaders());
+        return client.stream(deployment, new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r1", data -> v1.decodeChunk(request, data))
+                .flatMap(FirstEvent::awaited);
+    }
+
+    private UpstreamClient client() {
+        return new UpstreamClient(json, org.springframework.web.reactive.function.client.WebClient.builder(), MAX_RESPONSE, DEADLINE);
+    }
+
+    @Test
+    void aFirstEventThatIsNoEventFailsTheAttemptBeforeItIsAnswered() {
+        try (UpstreamClient client = client()) {
+            // JSON, but not an event: the deployment's fault, before the stream counts as answered (so it can fail over)
+            GatewayError notAnEvent = catchThrowableOfType(GatewayError.class, () -> answered(client, "array", "good").block(Duration.ofSeconds(20)));
+            assertThat(notAnEvent.status().value()).isEqualTo(502);
+            assertThat(notAnEvent.code()).isEqualTo("upstream_error");
+            assertThat(notAnEvent.getMessage()).contains("not a JSON object");
+            // not JSON at all: the same, as invalid JSON
+            GatewayError broken = catchThrowableOfType(GatewayError.class, () -> answered(client, "broken", "good").block(Duration.ofSeconds(20)));
+            assertThat(broken.status().value()).isEqualTo(502);
+            assertThat(broken.getMessage()).contains("invalid JSON").doesNotContain("tools.jackson");
+        }
+    }
+
+    @Test
+    void anEventThatIsNoEventAfterTheFirstFailsTheStreamThere() {
+        try (UpstreamClient client = client()) {
+            Flux<CanonicalChunk> events = answered(client, "good", "array").block(Duration.ofSeconds(20));
+            List<CanonicalChunk> seen = new ArrayList<>();
+            GatewayError error = catchThrowableOfType(GatewayError.class, () -> events.doOnNext(seen::add).blockLast(Duration.ofSeconds(20)));
+            assertThat(seen).hasSize(1);
+            assertThat(seen.get(0).choices().get(0).delta().content()).isEqualTo("Hi");
+            assertThat(error.status().value()).isEqualTo(502);
+            assertThat(error.getMessage()).contains("not a JSON object");
+        }
+    }
+
+    @Test
+    void twoGoodEventsAreTwoChunks() {
+        try (UpstreamClient client = client()) {
+            List<CanonicalChunk> seen = answered(client, "good", "good").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20));
+            assertThat(seen).hasSize(2).allSatisfy(chunk -> assertThat(chunk.id()).isEqualTo("c1"));
         }
     }
 
