@@ -91,10 +91,19 @@ class OddUpstreamsTest {
                 + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}";
     }
 
-    private JsonNode call(String prefix) {
-        Deployment deployment = new Deployment("odd", DeploymentKind.SERVERLESS, URI.create("http://127.0.0.1:" + server.port() + prefix), "secret",
+    /** The test deployment at {@code prefix} of the server. */
+    private static Deployment deployment(String prefix) {
+        return new Deployment("odd", DeploymentKind.SERVERLESS, URI.create("http://127.0.0.1:" + server.port() + prefix), "secret",
                 "m", DialectName.V1, null, "v", Duration.ofSeconds(2), Duration.ofSeconds(2), new Deployment.Capacity(400_000, 1_000));
-        try (UpstreamClient client = new UpstreamClient(json, org.springframework.web.reactive.function.client.WebClient.builder(), MAX_RESPONSE, DEADLINE)) {
+    }
+
+    private UpstreamClient client() {
+        return new UpstreamClient(json, org.springframework.web.reactive.function.client.WebClient.builder(), MAX_RESPONSE, DEADLINE);
+    }
+
+    private JsonNode call(String prefix) {
+        Deployment deployment = deployment(prefix);
+        try (UpstreamClient client = client()) {
             return client.call(deployment, new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r1")
                     .block(Duration.ofSeconds(20));
         }
@@ -105,19 +114,13 @@ class OddUpstreamsTest {
      * completes once the stream counts as answered, with the events from the first on.
      */
     private Mono<Flux<CanonicalChunk>> answered(UpstreamClient client, String first, String second) {
-        Deployment deployment = new Deployment("odd", DeploymentKind.SERVERLESS,
-                URI.create("http://127.0.0.1:" + server.port() + "/events/" + first + "/" + second), "secret",
-                "m", DialectName.V1, null, "v", Duration.ofSeconds(2), Duration.ofSeconds(2), new Deployment.Capacity(400_000, 1_000));
+        Deployment deployment = deployment("/events/" + first + "/" + second);
         V1Codec v1 = new V1Codec(json);
         CanonicalRequest request = v1.decodeRequest(Operation.CHAT, json.read(
                 "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}".getBytes(StandardCharsets.UTF_8)),
                 new HttpHeaders());
         return client.stream(deployment, new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r1", data -> v1.decodeChunk(request, data))
                 .flatMap(FirstEvent::awaited);
-    }
-
-    private UpstreamClient client() {
-        return new UpstreamClient(json, org.springframework.web.reactive.function.client.WebClient.builder(), MAX_RESPONSE, DEADLINE);
     }
 
     @Test
