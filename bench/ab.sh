@@ -50,7 +50,7 @@ URL_A=http://127.0.0.1:$PORT_A/v1/chat/completions; URL_B=http://127.0.0.1:$PORT
 DIRECT=http://127.0.0.1:$SIM_PORT/llama31-70b-serverless/v1/chat/completions
 
 echo "warming up"
-curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
+sim_delay 0
 for i in $(seq 1 $((WARMUP / 15))); do # every other leg streams, so that the stream path is warm too
   body=bench/chat-2k.json; [ $((i % 2)) -eq 0 ] && body=bench/chat-2k-stream.json
   LOAD_BODY=$body load "$URL_A" "Bearer $KEY_A" 8 15s > /dev/null; LOAD_BODY=$body load "$URL_B" "Bearer $KEY_B" 8 15s > /dev/null
@@ -68,7 +68,7 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-ab-$LABEL.md
   echo "| round | order | direct p50 c1 | A p50 c1 | B p50 c1 | A p99 c1 | B p99 c1 | A req/s c16 | B req/s c16 | B/A req/s | A CPU µs/req | B CPU µs/req | B/A CPU | A ttft p50 | B ttft p50 | A gap p99 | B gap p99 | A CPU µs/stream | B CPU µs/stream | B/A CPU stream |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$OUT"
-curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
+sim_delay 0
 ERRORS=0
 for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) -eq 1 ]; then order="A B"; else order="B A"; fi
@@ -79,9 +79,9 @@ for round in $(seq 1 "$ROUNDS"); do
     read -r _ p50 p99 e1 _ <<< "$(load "$url" "Bearer $k" 1 "$DURATION")"
     read -r rps _ _ e2 cpu <<< "$(load "$url" "Bearer $k" 16 "$DURATION" "$pid")"
     read -r _ _ _ e3 scpu <<< "$(LOAD_BODY=bench/chat-2k-stream.json load "$url" "Bearer $k" 16 "$DURATION" "$pid")"
-    curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":20}' > /dev/null
+    sim_delay 20
     read -r ttft gap <<< "$(stream "$url" "Bearer $k")"
-    curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
+    sim_delay 0
     [ "$e1$e2$e3" = "000" ] || ERRORS=$((ERRORS + 1))
     r[${side}50]=$p50; r[${side}99]=$p99; r[${side}rps]=$rps; r[${side}ttft]=$ttft; r[${side}gap]=$gap; r[${side}cpu]=$cpu; r[${side}scpu]=$scpu
   done

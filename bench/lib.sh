@@ -77,6 +77,10 @@ load() { # url auth connections duration [gateway pid]
   grep -E "Non-2xx|Socket errors" "$WORK/wrk.txt" | sed "s|^|$1, $3 connections, $4: |" >> "$WORK/errors.txt" || true
 }
 
+sim_delay() { # ms: the bench deployment's delay between generated tokens (0: answers at once)
+  curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d "{\"tokenDelayMs\":$1}" > /dev/null
+}
+
 stream() { # url auth: 30 streams of bench/chat-2k-stream.json, "<ttft p50 ms> <gap p99 ms>"
   taskset -c 0 java bench/StreamProbe.java "$1" "$2" bench/chat-2k-stream.json 30 | sed -E 's/.*ttft_ms_p50=([0-9.]+).*gap_ms_p99=([0-9.]+).*/\1 \2/'
 }

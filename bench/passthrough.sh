@@ -20,10 +20,9 @@ start_pinned_gateway $GW_PORT
 DIRECT=http://127.0.0.1:$SIM_PORT/llama31-70b-serverless/v1/chat/completions
 LLM=http://127.0.0.1:$GW_PORT/v1/chat/completions
 PASS=http://127.0.0.1:$GW_PORT/deployments/bench-1/v1/chat/completions
-behaviour() { curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d "{\"tokenDelayMs\":$1}" > /dev/null; }
 
 echo "warming up"
-behaviour 0
+sim_delay 0
 for i in $(seq 1 $((WARMUP / 20))); do load "$LLM" "Bearer $KEY" 8 10s > /dev/null; load "$PASS" "Bearer $KEY" 8 10s > /dev/null; done
 
 OUT=bench/results/$(date -u +%Y-%m-%d)-passthrough.md
@@ -40,13 +39,13 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-passthrough.md
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 } > "$OUT"
 for round in $(seq 1 "$ROUNDS"); do
-  behaviour 0
+  sim_delay 0
   read -r _ d50 d99 _ _ <<< "$(load "$DIRECT" "Bearer $SIM_KEY" 1 "$DURATION")"
   read -r _ l50 l99 _ _ <<< "$(load "$LLM" "Bearer $KEY" 1 "$DURATION")"
   read -r _ p50 p99 _ _ <<< "$(load "$PASS" "Bearer $KEY" 1 "$DURATION")"
   read -r lrps _ _ _ lcpu <<< "$(load "$LLM" "Bearer $KEY" 16 "$DURATION" $GW_PID)"
   read -r prps _ _ _ pcpu <<< "$(load "$PASS" "Bearer $KEY" 16 "$DURATION" $GW_PID)"
-  behaviour 20
+  sim_delay 20
   read -r dt dg <<< "$(stream "$DIRECT" "Bearer $SIM_KEY")"
   read -r lt lg <<< "$(stream "$LLM" "Bearer $KEY")"
   read -r pt pg <<< "$(stream "$PASS" "Bearer $KEY")"

@@ -28,7 +28,7 @@ write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
 start_pinned_gateway $GW_PORT -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints -- "$@"
 URL=http://127.0.0.1:$GW_PORT/v1/chat/completions
 # instant answers: the gateway, not the simulated generation, is what the load waits on
-curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
+sim_delay 0
 wrk_load() { BODY_FILE=${PROFILE_BODY:-bench/chat-2k.json} AUTH="Bearer $KEY" taskset -c 0 wrk -t1 -c16 -d"$1" --latency -s bench/post.lua "$URL"; }
 
 # a "Non-2xx" line means some answers were refusals (the bench deployment's tokens ran dry: lib.sh), not completions

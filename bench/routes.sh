@@ -23,7 +23,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 start_simulator $SIM_PORT $SIM_KEY
 write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
 start_pinned_gateway $GW_PORT "$@"
-curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":0}' > /dev/null
+sim_delay 0
 BASE=http://127.0.0.1:$GW_PORT
 
 get() { # url: "<req/s> <CPU µs per request> <answers other than 2xx>"

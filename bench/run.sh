@@ -65,7 +65,7 @@ for c in 16 64; do
   echo "| $c | $d_rps | $g_rps | $g_p50 | $g_p99 |$( [ "$d_err$g_err" = "00" ] || echo ' errors')" >> "$OUT"
 done
 
-curl -s -X PUT localhost:$SIM_PORT/_simulator/llama31-70b-serverless/behaviour -H 'Content-Type: application/json' -d '{"tokenDelayMs":20}'
+sim_delay 20
 probe() { taskset -c 0 java bench/StreamProbe.java "$1" "$2" bench/chat-2k-stream.json 30; }
 D_STREAM=$(probe "$DIRECT" "Bearer $SIM_KEY")
 G_STREAM=$(probe "$GATEWAY" "Bearer $KEY")
