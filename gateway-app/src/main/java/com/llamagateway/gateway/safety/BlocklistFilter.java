@@ -26,7 +26,11 @@ public final class BlocklistFilter implements SafetyFilter {
             UnicodeScript.KATAKANA, UnicodeScript.THAI, UnicodeScript.LAO, UnicodeScript.KHMER, UnicodeScript.MYANMAR);
 
     private final String category;
+    private static final int ASCII = 0x80;
+
     private final Node terms = new Node();
+    /** The trie's first level for ASCII characters: looked up at every character of the text. */
+    private final Node[] asciiFirst = new Node[ASCII];
     private final List<Pattern> patterns = new ArrayList<>();
     private final long patternBudgetNanos;
 
@@ -51,6 +55,9 @@ public final class BlocklistFilter implements SafetyFilter {
                 node = node.next.computeIfAbsent(cp, c -> new Node());
             }
             node.term = node.term == 0 ? i + 1 : node.term;
+        }
+        for (int c = 0; c < ASCII; c++) {
+            asciiFirst[c] = this.terms.next.get(c);
         }
         for (int i = 0; i < patterns.size(); i++) {
             try {
@@ -100,27 +107,44 @@ public final class BlocklistFilter implements SafetyFilter {
         return Verdict.allow();
     }
 
-    /** The number (from 1) of a term found in the text as a whole word, or 0. */
+    /** The number (from 1) of a term found in the text as a whole word, or 0: the leftmost, and there the shortest. */
     private int findTerm(String text) {
+        int previous = -1; // the code point before start, -1 at the text's start
         for (int start = 0; start < text.length(); ) {
             int first = text.codePointAt(start);
-            if (separated(first, start == 0 ? -1 : text.codePointBefore(start))) {
-                Node node = terms;
-                for (int at = start; at < text.length(); ) {
-                    int cp = text.codePointAt(at);
-                    node = node.next.get(cp);
-                    if (node == null) {
-                        break;
-                    }
-                    at += Character.charCount(cp);
-                    if (node.term > 0 && separated(cp, at < text.length() ? text.codePointAt(at) : -1)) {
-                        return node.term;
-                    }
+            int next = start + Character.charCount(first);
+            Node node = first < ASCII ? asciiFirst[first] : terms.next.get(first);
+            if (node != null && separated(first, previous)) {
+                int term = termFrom(text, node, first, next);
+                if (term > 0) {
+                    return term;
                 }
             }
-            start += Character.charCount(first);
+            previous = first;
+            start = next;
         }
         return 0;
+    }
+
+    /**
+     * The shortest term that goes on from {@code node} (the trie after the text up to {@code at}, which ended with
+     * {@code last}) and ends a word there, or 0.
+     */
+    private static int termFrom(String text, Node node, int last, int at) {
+        while (true) {
+            if (node.term > 0 && separated(last, at < text.length() ? text.codePointAt(at) : -1)) {
+                return node.term;
+            }
+            if (at >= text.length()) {
+                return 0;
+            }
+            last = text.codePointAt(at);
+            node = node.next.get(last);
+            if (node == null) {
+                return 0;
+            }
+            at += Character.charCount(last);
+        }
     }
 
     /**
@@ -132,6 +156,9 @@ public final class BlocklistFilter implements SafetyFilter {
     }
 
     private static boolean inSpacedWord(int cp) {
+        if (cp < ASCII) { // the same answer without the Unicode tables: ASCII's word characters are its letters and digits
+            return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || (cp >= '0' && cp <= '9');
+        }
         return wordChar(cp) && !unspaced(cp);
     }
 

@@ -1,5 +1,6 @@
 package com.llamagateway.gateway.safety;
 
+import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.Locale;
 
@@ -8,6 +9,9 @@ import java.util.Locale;
  * (full-width and other compatibility forms become their plain letters, ligatures are split), format characters
  * removed (zero-width space, zero-width joiner and non-joiner, word joiner, soft hyphen, byte-order mark, …), case
  * folded (upper then lower case, so that e.g. ß and SS agree), and every run of white space one space.
+ * <p>
+ * Text that is all ASCII (most prompts) takes a single pass that gives the same result: NFKC leaves ASCII as it is,
+ * ASCII has no format characters, and folding its case is lowering its letters.
  */
 public final class TextNormalizer {
 
@@ -15,6 +19,35 @@ public final class TextNormalizer {
     }
 
     public static String normalize(String text) {
+        String ascii = normalizeAscii(text);
+        return ascii != null ? ascii : normalizeAnyText(text);
+    }
+
+    /** The normal form of all-ASCII text in one pass, or null when the text has any other character. */
+    static String normalizeAscii(String text) {
+        byte[] out = new byte[text.length()];
+        int length = 0;
+        boolean space = false;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                return null;
+            }
+            if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F)) { // Character.isWhitespace's ASCII
+                space = true;
+                continue;
+            }
+            if (space && length > 0) {
+                out[length++] = ' ';
+            }
+            space = false;
+            out[length++] = (byte) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+        }
+        return new String(out, 0, length, StandardCharsets.US_ASCII);
+    }
+
+    /** The normal form of any text (the definition; {@link #normalizeAscii} agrees with it on ASCII). */
+    static String normalizeAnyText(String text) {
         String compatible = Normalizer.normalize(text, Normalizer.Form.NFKC);
         StringBuilder out = new StringBuilder(compatible.length());
         boolean space = false;
