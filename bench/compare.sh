@@ -82,10 +82,7 @@ gateway:
 $(pool_yaml bench-chat bench-chat "http://127.0.0.1:$UP/chat" "$MOCK_KEY")
     bench-stream: { kind: serverless, dialect: v1, model: bench-stream, url: "http://127.0.0.1:$UP/n20g50", api-key: $MOCK_KEY, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }
     bench-hold:   { kind: serverless, dialect: v1, model: bench-hold,   url: "http://127.0.0.1:$UP/n20g1000", api-key: $MOCK_KEY, limits: { tokens-per-minute: 50000000, requests-per-minute: 50000000 } }
-  safety:
-    default: { input: [blocklist] }
-    filters:
-      blocklist: { terms: ["project nightingale", "forbidden fruit"], patterns: ['\bproject\s+x-?\d{2}\b'] }
+$(safety_yaml)
 YAML
 GW_START=$(date +%s%N)
 # shellcheck disable=SC2086

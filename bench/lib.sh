@@ -34,6 +34,15 @@ $(pool_yaml bench Meta-Llama-3.1-70B-Instruct "http://127.0.0.1:$2/llama31-70b-s
 YAML
 }
 
+safety_yaml() { # the catalog's content safety as compare.sh runs it (under gateway:): a blocklist screening every prompt
+  cat <<'YAML'
+  safety:
+    default: { input: [blocklist] }
+    filters:
+      blocklist: { terms: ["project nightingale", "forbidden fruit"], patterns: ['\bproject\s+x-?\d{2}\b'] }
+YAML
+}
+
 start_pinned_gateway() { # port [jvm options... --] [gateway args...]: the jar on CPU 1 in front of the simulated deployment
   # of $WORK/gateway.yaml (write_catalog), admin token $ADMIN; sets GW_PID and KEY (a new team's), returns once healthy
   local port=$1 jvm=() && shift
