@@ -7,7 +7,7 @@
 # stream), 30 streams 20 ms apart (time to first event, gaps); BENCH_DURATION per leg (default 10s);
 # BENCH_WARMUP seconds of load per gateway before the rounds (default 240: the JIT is still warming after 90 s here).
 # A_ARGS / B_ARGS: more arguments for one side (e.g. A_ARGS=--gateway.usage.ledger=false with the same rev twice).
-# AB_SAFETY: blocklist (default: compare.sh's blocklist screens every prompt) or none (no content safety, as before
+# BENCH_SAFETY: blocklist (default: compare.sh's blocklist screens every prompt) or none (no content safety, as before
 # 2026-12-05).
 # Writes bench/results/<date>-ab-<label>.md. About 16 minutes with the defaults; nothing else may run meanwhile.
 set -euo pipefail
@@ -38,7 +38,7 @@ SHA_A=$(git rev-parse --short "$REV_A"); SHA_B=$(git rev-parse --short "$REV_B")
 
 start_simulator $SIM_PORT $SIM_KEY
 write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
-[ "${AB_SAFETY:-blocklist}" = blocklist ] && safety_yaml >> "$WORK/gateway.yaml"
+[ "${BENCH_SAFETY:-blocklist}" = blocklist ] && safety_yaml >> "$WORK/gateway.yaml"
 start_gateway() { # jar port name extra-args: echoes the PID
   # shellcheck disable=SC2086
   taskset -c 1 java -jar "$1" --server.port=$2 --spring.config.additional-location=file:$WORK/gateway.yaml \
@@ -66,7 +66,7 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-ab-$LABEL.md
   echo "\`A_ARGS='${A_ARGS:-}' B_ARGS='${B_ARGS:-}' bash bench/ab.sh $REV_A $REV_B $LABEL\`; $(nproc) cores; $(java -version 2>&1 | head -1). Both gateways run side by side"
   echo "on CPU 1 (only one under load at a time), the simulator, wrk and the stream probe on CPU 0; legs alternate A B, B A, …"
   echo "($ROUNDS rounds, $DURATION per wrk leg: c=1, c=16, and c=16 of \`bench/chat-2k-stream.json\` — 32-event streams with no delay, for CPU per stream; then 30 streams of 32 tokens 20 ms apart per stream leg). Request \`bench/chat-2k.json\`,"
-  echo "v1 → v1, team key, quota, ledger and meters as each build has them, content safety: ${AB_SAFETY:-blocklist}. After $WARMUP s of warm-up for each, in alternating 15 s legs."
+  echo "v1 → v1, team key, quota, ledger and meters as each build has them, content safety: ${BENCH_SAFETY:-blocklist}. After $WARMUP s of warm-up for each, in alternating 15 s legs."
   echo
   echo "| round | order | direct p50 c1 | A p50 c1 | B p50 c1 | A p99 c1 | B p99 c1 | A req/s c16 | B req/s c16 | B/A req/s | A CPU µs/req | B CPU µs/req | B/A CPU | A ttft p50 | B ttft p50 | A gap p99 | B gap p99 | A CPU µs/stream | B CPU µs/stream | B/A CPU stream |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"

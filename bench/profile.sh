@@ -3,15 +3,18 @@
 # its .so loaded into the running gateway with jcmd JVMTI.agent_load), wrk at 16 connections, the same request and
 # pinning as bench/ab.sh (gateway on CPU 1; simulator and wrk on CPU 0).
 #   bash bench/profile.sh [label] [gateway args...]    e.g. bash bench/profile.sh ledger-off --gateway.usage.ledger=false
-# PROFILE_WARMUP seconds of load before (default 90), PROFILE_SECONDS profiled (default 30), PROFILE_EVENT (cpu|alloc),
-# PROFILE_BODY the request (default bench/chat-2k.json; bench/chat-2k-stream.json: 32-event streams, sent at once).
+# PROFILE_WARMUP seconds of load before (default 180: pinned to one core the JIT compiles for ~100 s; a profile taken
+# after 60 s had 23 % of its samples in the compiler and half the steady rate), PROFILE_SECONDS profiled (default 30),
+# PROFILE_EVENT (cpu|alloc),
+# PROFILE_BODY the request (default bench/chat-2k.json; bench/chat-2k-stream.json: 32-event streams, sent at once);
+# BENCH_SAFETY blocklist (default: compare.sh's blocklist screens every prompt) or none.
 # Writes $PROFILE_DIR/<date>-<label>.collapsed (default /tmp/llgw-profiles; folded stacks, ~100 MB: flamegraph.pl or
 # speedscope read them; not for the repository) and prints the hottest frames of our own code and the
 # share of samples under a few frames that matter on the request path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LABEL=${1:-profile}; shift || true
-WARMUP=${PROFILE_WARMUP:-90}; SECONDS_PROFILED=${PROFILE_SECONDS:-30}; EVENT=${PROFILE_EVENT:-cpu}
+WARMUP=${PROFILE_WARMUP:-180}; SECONDS_PROFILED=${PROFILE_SECONDS:-30}; EVENT=${PROFILE_EVENT:-cpu}
 WORK=$(mktemp -d)
 SIM_PORT=18390; GW_PORT=18380; SIM_KEY=bench-sim-key
 ADMIN=bench-admin-token-$(date +%s)-0123456789
@@ -25,6 +28,7 @@ AGENT=$WORK/ap/linux-x64/libasyncProfiler.so
 
 start_simulator $SIM_PORT $SIM_KEY
 write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
+[ "${BENCH_SAFETY:-blocklist}" = blocklist ] && safety_yaml >> "$WORK/gateway.yaml"
 start_pinned_gateway $GW_PORT -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints -- "$@"
 URL=http://127.0.0.1:$GW_PORT/v1/chat/completions
 # instant answers: the gateway, not the simulated generation, is what the load waits on
