@@ -7,8 +7,8 @@
 # stream), 30 streams 20 ms apart (time to first event, gaps); BENCH_DURATION per leg (default 10s);
 # BENCH_WARMUP seconds of load per gateway before the rounds (default 240: the JIT is still warming after 90 s here).
 # A_ARGS / B_ARGS: more arguments for one side (e.g. A_ARGS=--gateway.usage.ledger=false with the same rev twice).
-# BENCH_SAFETY: blocklist (default: compare.sh's blocklist screens every prompt) or none (no content safety, as before
-# 2026-12-05).
+# BENCH_SAFETY: blocklist (default: compare.sh's blocklist screens every prompt) or none (no content safety, as the
+# results before 2026-12-04's blocklist-ascii had it).
 # Writes bench/results/<date>-ab-<label>.md. About 16 minutes with the defaults; nothing else may run meanwhile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
