@@ -44,7 +44,7 @@ public final class CompletionHandler {
     private Mono<ServerResponse> render(Answer answer) {
         if (answer instanceof Answer.Complete complete) {
             return ServerResponse.ok().headers(h -> complete.headers().forEach(h::set))
-                    .contentType(MediaType.APPLICATION_JSON).bodyValue(json.write(complete.body()));
+                    .contentType(MediaType.APPLICATION_JSON).bodyValue(json.writeBytes(complete.body()));
         }
         Flux<String> events = ((Answer.Stream) answer).events();
         BodyInserter<Flux<String>, ReactiveHttpOutputMessage> flushEach = (message, context) -> message.writeAndFlushWith(

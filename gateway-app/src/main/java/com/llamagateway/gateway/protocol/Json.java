@@ -111,6 +111,11 @@ public final class Json {
         return upstreamMapper.readTree(text);
     }
 
+    /** {@link #readUntrusted(String)} of a body as received (UTF-8 bytes). */
+    public JsonNode readUntrusted(byte[] body) {
+        return upstreamMapper.readTree(body);
+    }
+
     /** A parser over a deployment's JSON, within the same bounds as {@link #readUntrusted}, for readers that need no tree. */
     JsonParser untrustedParser(String text) {
         return upstreamMapper.createParser(text);
@@ -118,6 +123,11 @@ public final class Json {
 
     public String write(JsonNode node) {
         return mapper.writeValueAsString(node);
+    }
+
+    /** {@link #write(JsonNode)} as UTF-8 bytes, for a body: no string between the tree and the wire. */
+    public byte[] writeBytes(JsonNode node) {
+        return mapper.writeValueAsBytes(node);
     }
 
     /** One document written by {@code writer} with a generator, as {@link #write(JsonNode)} writes a tree. */

@@ -29,7 +29,6 @@ import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.JsonNode;
 
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -96,7 +95,9 @@ public final class UpstreamClient implements AutoCloseable {
                     }
                     return DataBufferUtils.join(entity.getBody().timeout(timeouts.streamIdle()), maxResponseBytes).map(buffer -> {
                         try {
-                            return buffer.toString(StandardCharsets.UTF_8);
+                            byte[] bytes = new byte[buffer.readableByteCount()];
+                            buffer.read(bytes);
+                            return bytes;
                         } finally {
                             DataBufferUtils.release(buffer);
                         }
@@ -104,7 +105,7 @@ public final class UpstreamClient implements AutoCloseable {
                 })
                 .timeout(deadline)
                 .switchIfEmpty(Mono.error(() -> unreadable(deployment, "an empty answer")))
-                .map(body -> parse(deployment, body))
+                .map(body -> decode(deployment, body, json::readUntrusted))
                 .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
     }
 
@@ -161,7 +162,7 @@ public final class UpstreamClient implements AutoCloseable {
                     }
                     request.headers().forEach(headers::set);
                 })
-                .bodyValue(json.write(request.body()));
+                .bodyValue(json.writeBytes(request.body()));
     }
 
     private WebClient client(Deployment deployment) {
@@ -173,11 +174,7 @@ public final class UpstreamClient implements AutoCloseable {
         });
     }
 
-    private JsonNode parse(Deployment deployment, String body) {
-        return decode(deployment, body, json::readUntrusted);
-    }
-
-    private <T> T decode(Deployment deployment, String body, Function<String, T> decoder) {
+    private <B, T> T decode(Deployment deployment, B body, Function<B, T> decoder) {
         try {
             return decoder.apply(body);
         } catch (StreamConstraintsException e) {
