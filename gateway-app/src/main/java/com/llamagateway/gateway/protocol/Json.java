@@ -16,6 +16,7 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
@@ -111,9 +112,12 @@ public final class Json {
         return upstreamMapper.readTree(text);
     }
 
-    /** {@link #readUntrusted(String)} of a body as received (UTF-8 bytes). */
+    /**
+     * {@link #readUntrusted(String)} of a body as received: UTF-8 is parsed as it is; bytes that are not UTF-8 are
+     * read as Java decodes them (each bad sequence one U+FFFD), as the text of a streamed event is.
+     */
     public JsonNode readUntrusted(byte[] body) {
-        return upstreamMapper.readTree(body);
+        return Utf8.firstInvalid(body) < 0 ? upstreamMapper.readTree(body) : upstreamMapper.readTree(new String(body, StandardCharsets.UTF_8));
     }
 
     /** A parser over a deployment's JSON, within the same bounds as {@link #readUntrusted}, for readers that need no tree. */

@@ -25,9 +25,9 @@ public final class BlocklistFilter implements SafetyFilter {
     private static final Set<UnicodeScript> UNSPACED_SCRIPTS = Set.of(UnicodeScript.HAN, UnicodeScript.HIRAGANA,
             UnicodeScript.KATAKANA, UnicodeScript.THAI, UnicodeScript.LAO, UnicodeScript.KHMER, UnicodeScript.MYANMAR);
 
-    private final String category;
     private static final int ASCII = 0x80;
 
+    private final String category;
     private final Node terms = new Node();
     /** The trie's first level for ASCII characters: looked up at every character of the text. */
     private final Node[] asciiFirst = new Node[ASCII];

@@ -57,6 +57,9 @@ class OddUpstreamsTest {
                         .header("Content-Type", "text/event-stream")
                         .sendString(Flux.just("data: " + EVENTS.get(request.param("first")) + "\n\n",
                                 "data: " + EVENTS.get(request.param("second")) + "\n\n", "data: [DONE]\n\n")).then()))
+                .post("/not-utf8/v1/chat/completions", (request, response) -> request.receive().then(response
+                        .header("Content-Type", "application/json")
+                        .send(Mono.just(Unpooled.wrappedBuffer(notUtf8Answer()))).then()))
                 .post("/html/v1/chat/completions", (request, response) -> request.receive().then(response
                         .header("Content-Type", "text/html")
                         .sendString(Mono.just("<html><body>Bad gateway</body></html>")).then()))
@@ -81,6 +84,15 @@ class OddUpstreamsTest {
 
     private static ByteBuf bytes(String text) {
         return Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A chat completion whose text has a byte that is no UTF-8 ("café" in Latin-1). */
+    private static byte[] notUtf8Answer() {
+        byte[] answer = answer(6).replace("llama", "caf?").getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < answer.length; i++) {
+            answer[i] = answer[i] == '?' ? (byte) 0xE9 : answer[i];
+        }
+        return answer;
     }
 
     /** A valid chat completion of about {@code bytes} bytes (its text is padded). */
@@ -180,6 +192,13 @@ class OddUpstreamsTest {
         assertThat(error.code()).isEqualTo("upstream_error");
         // not the deadline's 504: the stream never ends and never pauses, only its content type can have stopped it
         assertThat(error.getMessage()).contains("text/event-stream");
+    }
+
+    @Test
+    void anAnswerWithBytesThatAreNoUtf8IsReadAsAStreamedEventIs() {
+        // each bad byte one U+FFFD, as Java decodes the text of a streamed event: not a failed deployment
+        JsonNode answer = call("/not-utf8");
+        assertThat(answer.get("choices").get(0).get("message").get("content").asString()).isEqualTo("caf\uFFFD ");
     }
 
     @Test
