@@ -15,7 +15,6 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.netty.channel.AbortedException;
 
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -87,7 +86,7 @@ public final class ErrorResponses {
         GatewayError e = toGatewayError(error, requestId);
         ServerResponse.BodyBuilder builder = ServerResponse.status(e.status()).contentType(MediaType.APPLICATION_JSON);
         headers(caller, e).forEach(builder::header);
-        return builder.bodyValue(json.write(caller.encodeError(e)));
+        return builder.bodyValue(json.writeBytes(caller.encodeError(e)));
     }
 
     /** Before or outside a handler: in the shape of the path. */
@@ -105,13 +104,12 @@ public final class ErrorResponses {
         if (path.equals("/admin") || path.startsWith("/admin/")) {
             headers.put("Content-Type", MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             headers.putAll(error.headers());
-            body = json.write(AdminProblems.body(json, error.status(), error.code(), error.param(), error.getMessage()))
-                    .getBytes(StandardCharsets.UTF_8);
+            body = json.writeBytes(AdminProblems.body(json, error.status(), error.code(), error.param(), error.getMessage()));
         } else {
             CallerDialect caller = ClientRoutes.azure(path) ? azure : v1;
             headers.put("Content-Type", MediaType.APPLICATION_JSON_VALUE);
             headers.putAll(headers(caller, error));
-            body = json.write(caller.encodeError(error)).getBytes(StandardCharsets.UTF_8);
+            body = json.writeBytes(caller.encodeError(error));
         }
         return new Rendered(error.status(), headers, body);
     }
