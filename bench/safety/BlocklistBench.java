@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 /**
  * CPU per screening of the blocklist filter alone, on bench/chat-2k.json's prompt (its messages' texts one per line,
  * as the input screening joins them): compare.sh's blocklist (two terms and one pattern), the terms alone, and the
- * same on the prompt with one non-ASCII character (the normal form's full path). Run against a built jar:
+ * same on the prompt with one non-ASCII character (the normal form's full path), and on the prompt with the word
+ * "project" (the text has what every match of the pattern contains, so the pattern is tried). Run against a built jar:
  * <pre>
  *   java -Djarmode=tools -jar gateway-app/target/gateway-app.jar extract --destination /tmp/gw
  *   java -cp /tmp/gw/gateway-app.jar bench/safety/BlocklistBench.java [seconds per measurement, default 3]
@@ -33,7 +34,9 @@ public class BlocklistBench {
         BlocklistFilter compare = new BlocklistFilter("c", terms, List.of("\\bproject\\s+x-?\\d{2}\\b"), 1_000_000_000L);
         BlocklistFilter termsOnly = new BlocklistFilter("c", terms, List.of(), 1_000_000_000L);
         String accented = prompt.replaceFirst("enterprise", "entérprise");
-        if (!(compare.judge(prompt) instanceof Verdict.Allow) || !(compare.judge(accented) instanceof Verdict.Allow)) {
+        String mentioning = prompt.replaceFirst("knowledge base", "project knowledge base"); // has the pattern's "project": it is tried
+        if (!(compare.judge(prompt) instanceof Verdict.Allow) || !(compare.judge(accented) instanceof Verdict.Allow)
+                || !(compare.judge(mentioning) instanceof Verdict.Allow)) {
             throw new IllegalStateException("the bench prompt must pass the blocklist");
         }
         System.out.printf("prompt: %d characters%n", prompt.length());
@@ -41,6 +44,7 @@ public class BlocklistBench {
         report("terms only, ASCII prompt", seconds, () -> termsOnly.judge(prompt));
         report("compare.sh's blocklist, one non-ASCII letter", seconds, () -> compare.judge(accented));
         report("terms only, one non-ASCII letter", seconds, () -> termsOnly.judge(accented));
+        report("compare.sh's blocklist, prompt with \"project\"", seconds, () -> compare.judge(mentioning));
     }
 
     /** The messages' contents of a request body, one per line (what Screening.input judges for plain-text messages). */

@@ -15,7 +15,8 @@ import java.util.regex.PatternSyntaxException;
  * The built-in {@code blocklist} filter: blocks text that contains one of its terms (as a whole word; in scripts
  * written without spaces, anywhere) or matches one of its regular expressions. Text, terms and patterns' input are
  * compared after {@link TextNormalizer normalisation}; patterns are matched case-insensitively against the
- * normalised text. Terms are found in one pass over the text whatever their number (a trie).
+ * normalised text. Terms are found in one pass over the text whatever their number (a trie); a pattern is tried only
+ * on a text that has what every match of it contains ({@link RequiredLiteral}).
  * <p>
  * A pattern's match is bounded in time: matching stops (and the screening fails) after the filter's timeout, so
  * that a pathological pattern cannot hold a thread.
@@ -32,6 +33,8 @@ public final class BlocklistFilter implements SafetyFilter {
     /** The trie's first level for ASCII characters: looked up at every character of the text. */
     private final Node[] asciiFirst = new Node[ASCII];
     private final List<Pattern> patterns = new ArrayList<>();
+    /** Per pattern, what every match of it contains ({@link RequiredLiteral}), or null. */
+    private final List<String> required = new ArrayList<>();
     private final long patternBudgetNanos;
 
     /**
@@ -62,6 +65,7 @@ public final class BlocklistFilter implements SafetyFilter {
         for (int i = 0; i < patterns.size(); i++) {
             try {
                 this.patterns.add(Pattern.compile(patterns.get(i), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE));
+                this.required.add(RequiredLiteral.of(patterns.get(i)));
             } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException("blocklist pattern " + (i + 1) + " is not a regular expression: " + e.getDescription());
             }
@@ -99,7 +103,15 @@ public final class BlocklistFilter implements SafetyFilter {
             return Verdict.block(category, null, "blocked term " + term);
         }
         CharSequence bounded = new Deadline(normal, System.nanoTime() + patternBudgetNanos);
+        Boolean foldVariants = null; // read once, when a pattern's run is not in the text as it is
         for (int i = 0; i < patterns.size(); i++) {
+            String run = required.get(i);
+            if (run != null && !normal.contains(run)) {
+                foldVariants = foldVariants != null ? foldVariants : RequiredLiteral.hasFoldVariants(normal);
+                if (!foldVariants) {
+                    continue; // no match can be in this text
+                }
+            }
             if (patterns.get(i).matcher(bounded).find()) {
                 return Verdict.block(category, null, "blocked pattern " + (i + 1));
             }
