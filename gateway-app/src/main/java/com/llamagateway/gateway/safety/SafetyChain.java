@@ -11,7 +11,9 @@ import reactor.core.publisher.Mono;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The filters of one direction of a model's policy, run concurrently on a screening. Each filter has its own
@@ -39,12 +41,18 @@ public final class SafetyChain {
     private record Result(Member member, Verdict verdict, String failure) {
     }
 
+    /** The {@code verdict} tag's values. */
+    private static final String[] KINDS = {"allow", "block", "annotate", "failure"};
+
     private final List<Member> members;
     private final MeterRegistry meters;
+    /** By member, direction and verdict kind ({@link #timer}). */
+    private final AtomicReferenceArray<Timer> timers;
 
     public SafetyChain(List<Member> members, MeterRegistry meters) {
         this.members = List.copyOf(members);
         this.meters = meters;
+        this.timers = new AtomicReferenceArray<>(this.members.size() * Screening.Direction.values().length * KINDS.length);
     }
 
     public boolean isEmpty() {
@@ -59,21 +67,44 @@ public final class SafetyChain {
         if (members.isEmpty()) {
             return Mono.just(Outcome.PASS);
         }
-        return Flux.mergeSequential(members.stream().map(member -> one(member, screening)).toList())
-                .collectList()
-                .map(results -> conclude(results, screening));
+        if (members.size() == 1) {
+            return one(0, screening).map(result -> conclude(List.of(result), screening));
+        }
+        List<Mono<Result>> each = new ArrayList<>(members.size());
+        for (int i = 0; i < members.size(); i++) {
+            each.add(one(i, screening));
+        }
+        return Flux.mergeSequential(each).collectList().map(results -> conclude(results, screening));
     }
 
-    private Mono<Result> one(Member member, Screening screening) {
+    private Mono<Result> one(int index, Screening screening) {
+        Member member = members.get(index);
         long started = System.nanoTime();
-        return Mono.defer(() -> member.filter().screen(screening))
-                .switchIfEmpty(Mono.error(() -> new IllegalStateException("the filter gave no verdict")))
-                .timeout(member.timeout())
-                .map(verdict -> new Result(member, verdict, null))
+        Mono<Verdict> verdict = Mono.defer(() -> member.filter().screen(screening))
+                .switchIfEmpty(Mono.error(() -> new IllegalStateException("the filter gave no verdict")));
+        if (!(member.filter() instanceof BlocklistFilter)) {
+            // the blocklist judges on the calling thread and stops its patterns at the same timeout itself: a timer
+            // would only be scheduled and cancelled again
+            verdict = verdict.timeout(member.timeout());
+        }
+        return verdict
+                .map(given -> new Result(member, given, null))
                 .onErrorResume(error -> Mono.just(failure(member, screening, error)))
-                .doOnNext(result -> Timer.builder("gateway.safety.screenings")
-                        .tags("filter", member.name(), "direction", screening.direction().label(), "verdict", kind(result))
-                        .register(meters).record(Duration.ofNanos(System.nanoTime() - started)));
+                .doOnNext(result -> timer(index, screening.direction(), result).record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
+    }
+
+    /** The {@code gateway.safety.screenings} timer of a member, direction and verdict, registered at its first use. */
+    private Timer timer(int member, Screening.Direction direction, Result result) {
+        int kind = kind(result);
+        int slot = (member * Screening.Direction.values().length + direction.ordinal()) * KINDS.length + kind;
+        Timer timer = timers.get(slot);
+        if (timer == null) {
+            timer = Timer.builder("gateway.safety.screenings")
+                    .tags("filter", members.get(member).name(), "direction", direction.label(), "verdict", KINDS[kind])
+                    .register(meters);
+            timers.set(slot, timer); // a race registers the same meter twice: the registry gives back the one it has
+        }
+        return timer;
     }
 
     /** A failed screening: a block by the filter (closed) or a pass (open), counted and logged either way. */
@@ -116,17 +147,18 @@ public final class SafetyChain {
         return new Outcome(block, annotations);
     }
 
-    private static String kind(Result result) {
+    /** The index in {@link #KINDS} of a result's verdict. */
+    private static int kind(Result result) {
         if (result.failure() != null) {
-            return "failure";
+            return 3;
         }
         if (result.verdict() instanceof Verdict.Block) {
-            return "block";
+            return 1;
         }
         if (result.verdict() instanceof Verdict.Annotate) {
-            return "annotate";
+            return 2;
         }
-        return "allow";
+        return 0;
     }
 
     /** Categories come from filters (a webhook's are anyone's): bounded before they become a meter tag. */
