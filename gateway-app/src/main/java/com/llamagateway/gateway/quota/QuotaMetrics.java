@@ -37,6 +37,14 @@ public final class QuotaMetrics {
     private final Counter settlementQueued;
     private final Counter settlementDropped;
     private final java.util.Map<String, Timer> storeCalls = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Counted on every request: by scope and outcome ({@link #ADMITTED}, {@link #REFUSED}), and by scope. */
+    private final LazyCounter[][] requests = new LazyCounter[Scope.Kind.values().length][OUTCOMES.length];
+    private final LazyCounter[][] tokens = new LazyCounter[Scope.Kind.values().length][OUTCOMES.length];
+    private final LazyCounter[] settled = new LazyCounter[Scope.Kind.values().length];
+
+    private static final String[] OUTCOMES = {"admitted", "refused"};
+    private static final int ADMITTED = 0;
+    private static final int REFUSED = 1;
 
     public QuotaMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -52,23 +60,54 @@ public final class QuotaMetrics {
                 .description("Settlements kept while Redis was unavailable, written when it answers again").register(registry);
         this.settlementDropped = Counter.builder("gateway.quota.settlement.dropped")
                 .description("Settlements dropped because too many were waiting for Redis").register(registry);
+        for (Scope.Kind scope : Scope.Kind.values()) {
+            for (int outcome = 0; outcome < OUTCOMES.length; outcome++) {
+                String[] tags = {"scope", scope.label(), "outcome", OUTCOMES[outcome]};
+                requests[scope.ordinal()][outcome] = new LazyCounter(() -> registry.counter("gateway.quota.requests", tags));
+                tokens[scope.ordinal()][outcome] = new LazyCounter(() -> registry.counter("gateway.quota.tokens", tags));
+            }
+            settled[scope.ordinal()] = new LazyCounter(() -> registry.counter("gateway.quota.tokens.settled", "scope", scope.label()));
+        }
+    }
+
+    /**
+     * A counter registered at its first count (so a series appears once something was counted, as before): a registry
+     * look-up per count builds and hashes the meter's id, which costs more than the count.
+     */
+    private static final class LazyCounter {
+
+        private final java.util.function.Supplier<Counter> register;
+        private volatile Counter counter;
+
+        LazyCounter(java.util.function.Supplier<Counter> register) {
+            this.register = register;
+        }
+
+        Counter get() {
+            Counter registered = counter;
+            if (registered == null) {
+                registered = register.get(); // two threads at once get the same meter from the registry
+                counter = registered;
+            }
+            return registered;
+        }
     }
 
     void admitted(Scope.Kind scope, long tokens) {
-        count(scope, "admitted", tokens);
+        count(scope, ADMITTED, tokens);
     }
 
     void refused(Scope.Kind scope, long tokens) {
-        count(scope, "refused", tokens);
+        count(scope, REFUSED, tokens);
     }
 
-    private void count(Scope.Kind scope, String outcome, long tokens) {
-        registry.counter("gateway.quota.requests", "scope", scope.label(), "outcome", outcome).increment();
-        registry.counter("gateway.quota.tokens", "scope", scope.label(), "outcome", outcome).increment(tokens);
+    private void count(Scope.Kind scope, int outcome, long tokens) {
+        requests[scope.ordinal()][outcome].get().increment();
+        this.tokens[scope.ordinal()][outcome].get().increment(tokens);
     }
 
     void settled(Scope.Kind scope, long tokens) {
-        registry.counter("gateway.quota.tokens.settled", "scope", scope.label()).increment(tokens);
+        settled[scope.ordinal()].get().increment(tokens);
     }
 
     void promptEstimate(long estimated, long reported) {

@@ -116,6 +116,9 @@ class AdmissionTest {
         admitted.reservation().settle(Usage.of(1, 1)).block();
         admitted.reservation().refund().block();
         assertThat(available(Scope.deployment("d"), Unit.TOKENS, 400_000)).as("settled once only").isEqualTo(400_000 - 137);
+        assertThat(meters.get("gateway.quota.tokens").tag("scope", "team").tag("outcome", "admitted").counter().count()).isEqualTo(reserved);
+        assertThat(meters.get("gateway.quota.tokens.settled").tag("scope", "deployment").counter().count()).isEqualTo(137);
+        assertThat(meters.get("gateway.quota.tokens.settled").tag("scope", "team").counter().count()).isEqualTo(137);
     }
 
     @Test
