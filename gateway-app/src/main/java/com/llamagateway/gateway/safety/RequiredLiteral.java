@@ -166,6 +166,11 @@ final class RequiredLiteral {
         return close < 0 ? -1 : close + 1;
     }
 
+    /** The end of the escape at {@code at} inside a class or group (its next character); -1 for {@code \Q}, whose end is not read. */
+    private static int escapeEnd(String regex, int at) {
+        return at + 1 < regex.length() && regex.charAt(at + 1) == 'Q' ? -1 : at + 2;
+    }
+
     /** The end of the class that opens at {@code at} (nested classes, escapes); -1 for {@code \Q}, a leading {@code ]}, or no end. */
     private static int classEnd(String regex, int at) {
         int depth = 0;
@@ -173,10 +178,10 @@ final class RequiredLiteral {
         while (i < regex.length()) {
             char c = regex.charAt(i);
             if (c == '\\') {
-                if (i + 1 < regex.length() && regex.charAt(i + 1) == 'Q') {
+                i = escapeEnd(regex, i);
+                if (i < 0) {
                     return -1;
                 }
-                i += 2;
             } else if (c == '[') {
                 depth++;
                 i++;
@@ -209,10 +214,10 @@ final class RequiredLiteral {
         while (i < regex.length()) {
             char c = regex.charAt(i);
             if (c == '\\') {
-                if (i + 1 < regex.length() && regex.charAt(i + 1) == 'Q') {
+                i = escapeEnd(regex, i);
+                if (i < 0) {
                     return -1;
                 }
-                i += 2;
             } else if (c == '[') {
                 i = classEnd(regex, i);
                 if (i < 0) {
