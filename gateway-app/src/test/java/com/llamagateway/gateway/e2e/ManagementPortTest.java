@@ -30,8 +30,20 @@ class ManagementPortTest {
 
             management.get().uri("/actuator/health/liveness").exchange().expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("UP");
             management.get().uri("/actuator/health/readiness").exchange().expectStatus().isOk().expectBody().jsonPath("$.status").isEqualTo("UP");
-            management.get().uri("/actuator/prometheus").exchange().expectStatus().isOk().expectBody(String.class)
-                    .value(body -> org.assertj.core.api.Assertions.assertThat(body).contains("gateway_deployment_in_flight"));
+            try {
+                management.get().uri("/actuator/prometheus").exchange().expectStatus().isOk().expectBody(String.class)
+                        .value(body -> org.assertj.core.api.Assertions.assertThat(body).contains("gateway_deployment_in_flight"));
+            } catch (IllegalStateException noAnswer) {
+                // a scrape once went unanswered for 20 s in a full test run (liveness and readiness had answered):
+                // leave the threads' stacks for whoever meets it next
+                Thread.getAllStackTraces().forEach((thread, stack) -> {
+                    System.err.println("\"" + thread.getName() + "\" " + thread.getState());
+                    for (StackTraceElement frame : stack) {
+                        System.err.println("\tat " + frame);
+                    }
+                });
+                throw noAnswer;
+            }
             clients.get().uri("/actuator/prometheus").exchange().expectStatus().isNotFound();
         } finally {
             gateway.close();
