@@ -32,9 +32,7 @@ public final class BlocklistFilter implements SafetyFilter {
     private final Node terms = new Node();
     /** The trie's first level for ASCII characters: looked up at every character of the text. */
     private final Node[] asciiFirst = new Node[ASCII];
-    private final List<Pattern> patterns = new ArrayList<>();
-    /** Per pattern, what every match of it contains ({@link RequiredLiteral}), or null. */
-    private final List<String> required = new ArrayList<>();
+    private final List<BlockedPattern> patterns = new ArrayList<>();
     private final long patternBudgetNanos;
 
     /**
@@ -64,8 +62,8 @@ public final class BlocklistFilter implements SafetyFilter {
         }
         for (int i = 0; i < patterns.size(); i++) {
             try {
-                this.patterns.add(Pattern.compile(patterns.get(i), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE));
-                this.required.add(RequiredLiteral.of(patterns.get(i)));
+                this.patterns.add(new BlockedPattern(Pattern.compile(patterns.get(i), Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE),
+                        RequiredLiteral.of(patterns.get(i))));
             } catch (PatternSyntaxException e) {
                 throw new IllegalArgumentException("blocklist pattern " + (i + 1) + " is not a regular expression: " + e.getDescription());
             }
@@ -105,14 +103,14 @@ public final class BlocklistFilter implements SafetyFilter {
         CharSequence bounded = new Deadline(normal, System.nanoTime() + patternBudgetNanos);
         Boolean foldVariants = null; // read once, when a pattern's run is not in the text as it is
         for (int i = 0; i < patterns.size(); i++) {
-            String run = required.get(i);
-            if (run != null && !normal.contains(run)) {
+            BlockedPattern pattern = patterns.get(i);
+            if (pattern.run() != null && !normal.contains(pattern.run())) {
                 foldVariants = foldVariants != null ? foldVariants : RequiredLiteral.hasFoldVariants(normal);
                 if (!foldVariants) {
                     continue; // no match can be in this text
                 }
             }
-            if (patterns.get(i).matcher(bounded).find()) {
+            if (pattern.regex().matcher(bounded).find()) {
                 return Verdict.block(category, null, "blocked pattern " + (i + 1));
             }
         }
@@ -181,6 +179,10 @@ public final class BlocklistFilter implements SafetyFilter {
 
     private static boolean unspaced(int cp) {
         return UNSPACED_SCRIPTS.contains(UnicodeScript.of(cp));
+    }
+
+    /** A pattern and what every match of it contains ({@link RequiredLiteral}), or null. */
+    private record BlockedPattern(Pattern regex, String run) {
     }
 
     private static final class Node {
