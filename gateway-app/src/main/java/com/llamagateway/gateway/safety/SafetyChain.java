@@ -11,6 +11,7 @@ import reactor.core.publisher.Mono;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -80,17 +81,36 @@ public final class SafetyChain {
     private Mono<Result> one(int index, Screening screening) {
         Member member = members.get(index);
         long started = System.nanoTime();
-        Mono<Verdict> verdict = Mono.defer(() -> member.filter().screen(screening))
-                .switchIfEmpty(Mono.error(() -> new IllegalStateException("the filter gave no verdict")));
-        if (!(member.filter() instanceof BlocklistFilter)) {
-            // the blocklist judges on the calling thread and stops its patterns at the same timeout itself: a timer
-            // would only be scheduled and cancelled again
-            verdict = verdict.timeout(member.timeout());
-        }
-        return verdict
-                .map(given -> new Result(member, given, null))
-                .onErrorResume(error -> Mono.just(failure(member, screening, error)))
+        return Mono.defer(() -> {
+            Mono<Verdict> screened = member.filter().screen(screening);
+            if (screened instanceof Callable<?> now) { // answered on this thread (fromCallable, just): no timer to schedule and cancel
+                return Mono.just(judgedNow(member, screening, now, started));
+            }
+            return screened.switchIfEmpty(Mono.error(SafetyChain::noVerdict))
+                    .timeout(member.timeout())
+                    .map(given -> new Result(member, given, null));
+        }).onErrorResume(error -> Mono.just(failure(member, screening, error)))
                 .doOnNext(result -> timer(index, screening.direction(), result).record(System.nanoTime() - started, TimeUnit.NANOSECONDS));
+    }
+
+    /** A filter's synchronous verdict, held to its timeout as the timer holds one that answers later. */
+    private Result judgedNow(Member member, Screening screening, Callable<?> now, long started) {
+        Throwable error;
+        try {
+            Object verdict = now.call();
+            error = System.nanoTime() - started > member.timeout().toNanos() ? new TimeoutException()
+                    : verdict == null ? noVerdict() : null;
+            if (error == null) {
+                return new Result(member, (Verdict) verdict, null);
+            }
+        } catch (Exception e) {
+            error = e;
+        }
+        return failure(member, screening, error);
+    }
+
+    private static IllegalStateException noVerdict() {
+        return new IllegalStateException("the filter gave no verdict");
     }
 
     /** The {@code gateway.safety.screenings} timer of a member, direction and verdict, registered at its first use. */

@@ -7,7 +7,9 @@ import reactor.core.publisher.Mono;
  * configured instances of a built-in type) chosen by name in {@code gateway.safety}; see docs/content-safety.md.
  * <p>
  * A filter must not block the calling thread for I/O: call services reactively. Errors and answers later than the
- * filter's {@code timeout} are failures, which its {@code on-failure} mode turns into a refusal or a pass.
+ * filter's {@code timeout} are failures, which its {@code on-failure} mode turns into a refusal or a pass. A filter
+ * that judges in memory returns {@code Mono.fromCallable(…)}: it is judged at once on the calling thread, without a
+ * timer, and a verdict that took longer than the timeout is a failure all the same.
  */
 @FunctionalInterface
 public interface SafetyFilter {

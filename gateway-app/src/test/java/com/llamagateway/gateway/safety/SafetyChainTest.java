@@ -53,6 +53,19 @@ class SafetyChainTest {
     }
 
     @Test
+    void aFilterThatJudgesOnTheCallingThreadIsHeldToItsTimeoutToo() {
+        SafetyFilter slow = screening -> Mono.fromCallable(() -> {
+            Thread.sleep(80);
+            return Verdict.allow();
+        });
+        SafetyChain chain = new SafetyChain(List.of(new SafetyChain.Member("slow", slow, Duration.ofMillis(20), FailureMode.CLOSED), blocklist), meters);
+        Finding refusal = chain.screen(input("hello")).block(Duration.ofSeconds(5)).block();
+        assertThat(refusal.filter()).isEqualTo("slow");
+        assertThat(refusal.reason()).isEqualTo("no verdict within 20 ms");
+        assertThat(screenings("slow", "input", "failure")).isEqualTo(1);
+    }
+
+    @Test
     void aBlocklistPatternThatOverrunsItsTimeIsAFailureOfTheFilter() {
         SafetyChain chain = new SafetyChain(List.of(new SafetyChain.Member("slow",
                 new BlocklistFilter("blocked_term", List.of(), List.of("(.*a){14}c"), 50_000_000L), Duration.ofMillis(50), FailureMode.CLOSED)), meters);
