@@ -1,6 +1,7 @@
 package com.llamagateway.gateway.passthrough;
 
 import com.llamagateway.gateway.api.BodyReader;
+import com.llamagateway.gateway.reactive.Timeouts;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -42,7 +43,7 @@ final class BoundedRequest extends ServerHttpRequestDecorator {
         return Flux.defer(() -> {
             AtomicLong seen = new AtomicLong();
             Mono<Long> deadline = Mono.delay(timeout).cache(); // the whole body within the timeout, as on the LLM routes
-            return super.getBody().timeout(deadline, buffer -> deadline)
+            return Timeouts.eachBefore(super.getBody(), deadline, buffer -> deadline, "no whole body")
                     .onErrorMap(TimeoutException.class, e -> BodyReader.timedOut(timeout))
                     .handle((buffer, sink) -> {
                 if (seen.addAndGet(buffer.readableByteCount()) > maxBytes) {

@@ -1,5 +1,6 @@
 package com.llamagateway.gateway.passthrough;
 
+import com.llamagateway.gateway.reactive.Timeouts;
 import org.reactivestreams.Publisher;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -31,13 +32,13 @@ final class TappedResponse extends ServerHttpResponseDecorator {
     @Override
     public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
         call.answering(getStatusCode(), getHeaders());
-        return super.writeWith(Flux.from(body).timeout(idle).doOnNext(call::chunk).doOnCancel(call::clientLeft));
+        return super.writeWith(Timeouts.eachWithin(Flux.from(body), idle, "no more of the answer").doOnNext(call::chunk).doOnCancel(call::clientLeft));
     }
 
     @Override
     public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
         call.answering(getStatusCode(), getHeaders());
-        return super.writeAndFlushWith(Flux.from(body).timeout(idle).map(chunks -> Flux.from(chunks).doOnNext(call::chunk))
+        return super.writeAndFlushWith(Timeouts.eachWithin(Flux.from(body), idle, "no more of the answer").map(chunks -> Flux.from(chunks).doOnNext(call::chunk))
                 .doOnCancel(call::clientLeft));
     }
 }

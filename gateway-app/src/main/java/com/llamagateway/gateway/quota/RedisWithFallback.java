@@ -2,6 +2,7 @@ package com.llamagateway.gateway.quota;
 
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
+import com.llamagateway.gateway.reactive.Timeouts;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import org.slf4j.Logger;
@@ -172,10 +173,10 @@ public final class RedisWithFallback implements QuotaStore, SmartLifecycle {
             }
             long started = System.nanoTime();
             AtomicBoolean recorded = new AtomicBoolean();
-            return call.get().timeout(Duration.ofNanos(firstTryTimeoutNanos.get()))
+            return Timeouts.within(call.get(), Duration.ofNanos(firstTryTimeoutNanos.get()), "no answer from Redis")
                     .onErrorResume(first -> {
                         metrics.storeRetried();
-                        return call.get().timeout(config.timeout());
+                        return Timeouts.within(call.get(), config.timeout(), "no answer from Redis");
                     })
                     .doOnNext(value -> {
                         if (recorded.compareAndSet(false, true)) {
@@ -391,7 +392,8 @@ public final class RedisWithFallback implements QuotaStore, SmartLifecycle {
         // until enough calls were seen (a cold replica, the slowest moment), the first try may take the whole timeout
         long p99 = latencies.size() < Latencies.ENOUGH ? config.timeout().toNanos() : latencies.p99();
         firstTryTimeoutNanos.set(Math.max(config.minTimeout().toNanos(), Math.min(config.timeout().toNanos(), 4 * p99)));
-        Supplier<Mono<Long>> beat = () -> redis.heartbeat(replicaId, 3 * config.heartbeat().toMillis()).timeout(config.timeout());
+        Supplier<Mono<Long>> beat = () -> Timeouts.within(redis.heartbeat(replicaId, 3 * config.heartbeat().toMillis()), config.timeout(),
+                "no answer from Redis");
         // while Redis counts as unavailable the heartbeat probes it too: a replica without traffic closes its breaker
         // (and charges back what it admitted alone) without waiting for a request
         Mono<Long> answered = breaker.getState() == CircuitBreaker.State.CLOSED ? beat.get() : guarded(beat, error -> Mono.empty());
@@ -417,7 +419,8 @@ public final class RedisWithFallback implements QuotaStore, SmartLifecycle {
                         u.add(tokens, requests);
                         return Mono.empty();
                     }
-                    return redis.charge(u.model(), u.scope(), Math.max(0, tokens), Math.max(0, requests)).timeout(config.timeout())
+                    return Timeouts.within(redis.charge(u.model(), u.scope(), Math.max(0, tokens), Math.max(0, requests)), config.timeout(),
+                                    "no answer from Redis")
                             .doOnSuccess(v -> {
                                 metrics.localCharged(Math.max(0, tokens), Math.max(0, requests));
                                 log.info("Charged Redis with {} tokens and {} requests admitted on this replica alone to {} of {}", tokens, requests,
@@ -438,7 +441,7 @@ public final class RedisWithFallback implements QuotaStore, SmartLifecycle {
                 })
                 .then();
         return charged.then(Flux.defer(() -> Flux.fromIterable(drainPending()))
-                .concatMap(p -> write(p).timeout(config.timeout()).then().onErrorResume(e -> {
+                .concatMap(p -> Timeouts.within(write(p), config.timeout(), "no answer from Redis").then().onErrorResume(e -> {
                     queue(p);
                     return Mono.empty();
                 }))

@@ -1,6 +1,7 @@
 package com.llamagateway.gateway.safety;
 
 import com.llamagateway.gateway.config.GatewayProperties.FailureMode;
+import com.llamagateway.gateway.reactive.Timeouts;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
@@ -86,8 +87,7 @@ public final class SafetyChain {
             if (screened instanceof Callable<?> now) { // answered on this thread (fromCallable, just): no timer to schedule and cancel
                 return Mono.just(judgedNow(member, screening, now, started));
             }
-            return screened.switchIfEmpty(Mono.error(SafetyChain::noVerdict))
-                    .timeout(member.timeout())
+            return Timeouts.within(screened.switchIfEmpty(Mono.error(SafetyChain::noVerdict)), member.timeout(), "no verdict")
                     .map(given -> new Result(member, given, null));
         }).onErrorResume(error -> Mono.just(failure(member, screening, error)))
                 .doOnNext(result -> timer(index, screening.direction(), result).record(System.nanoTime() - started, TimeUnit.NANOSECONDS));

@@ -4,6 +4,7 @@ import com.llamagateway.gateway.protocol.BackendRequest;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.reactive.Timeouts;
 import com.llamagateway.gateway.routing.Deployment;
 import io.netty.channel.ChannelOption;
 import org.slf4j.Logger;
@@ -86,14 +87,14 @@ public final class UpstreamClient implements AutoCloseable {
                 .retrieve()
                 .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
                 .toEntityFlux(DataBuffer.class)
-                .timeout(timeouts.firstByte())                                   // the answer's headers
+                .transform(answer -> Timeouts.within(answer, timeouts.firstByte(), "no answer's headers"))
                 .flatMap(entity -> {
                     MediaType type = entity.getHeaders().getContentType();
                     if (type != null && !MediaType.APPLICATION_JSON.isCompatibleWith(type) && !type.getSubtype().endsWith("+json")) {
                         entity.getBody().subscribe().dispose(); // closes the connection: the body may never end
                         return Mono.error(unreadable(deployment, "a " + type.getType() + "/" + type.getSubtype() + " body instead of JSON"));
                     }
-                    return DataBufferUtils.join(entity.getBody().timeout(timeouts.streamIdle()), maxResponseBytes).map(buffer -> {
+                    return DataBufferUtils.join(Timeouts.eachWithin(entity.getBody(), timeouts.streamIdle(), "no more of the answer"), maxResponseBytes).map(buffer -> {
                         try {
                             byte[] bytes = new byte[buffer.readableByteCount()];
                             buffer.read(bytes);
@@ -103,7 +104,7 @@ public final class UpstreamClient implements AutoCloseable {
                         }
                     });
                 })
-                .timeout(deadline)
+                .transform(answer -> Timeouts.within(answer, deadline, "no complete answer"))
                 .switchIfEmpty(Mono.error(() -> unreadable(deployment, "an empty answer")))
                 .map(body -> decode(deployment, body, json::readUntrusted))
                 .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
@@ -126,7 +127,7 @@ public final class UpstreamClient implements AutoCloseable {
                     .retrieve()
                     .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
                     .toEntityFlux(SSE)
-                    .timeout(timeouts.firstByte())
+                    .transform(answer -> Timeouts.within(answer, timeouts.firstByte(), "no answer's headers"))
                     .flatMap(entity -> {
                         MediaType type = entity.getHeaders().getContentType();
                         if (type == null || !MediaType.TEXT_EVENT_STREAM.isCompatibleWith(type)) {
@@ -134,12 +135,12 @@ public final class UpstreamClient implements AutoCloseable {
                             return Mono.error(unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream"));
                         }
                         Duration firstByteLeft = timeouts.firstByte().minusNanos(System.nanoTime() - sent);
-                        Flux<T> events = entity.getBody()
+                        Flux<T> decoded = entity.getBody()
                                 .filter(event -> event.data() != null && !event.data().isBlank())
                                 .takeWhile(event -> !event.data().trim().equals("[DONE]"))
-                                .map(event -> decode(deployment, event.data(), decoder))
-                                .timeout(Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
-                                        event -> Mono.delay(timeouts.streamIdle()))
+                                .map(event -> decode(deployment, event.data(), decoder));
+                        Flux<T> events = Timeouts.eachBefore(decoded, Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
+                                        event -> Mono.delay(timeouts.streamIdle()), "no event within the first-byte or stream-idle timeout")
                                 .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
                         return Mono.just(events);
                     })
@@ -155,7 +156,7 @@ public final class UpstreamClient implements AutoCloseable {
         return client(deployment).post().uri(uri)
                 .headers(headers -> {
                     headers.setContentType(MediaType.APPLICATION_JSON);
-                    headers.setAccept(java.util.List.of(accept));
+                    headers.set(HttpHeaders.ACCEPT, accept.toString()); // a constant's string, kept by MediaType (setAccept joins a list anew)
                     DeploymentCredentials.apply(headers, deployment);
                     if (requestId != null) {
                         headers.set(REQUEST_ID_HEADER, requestId);

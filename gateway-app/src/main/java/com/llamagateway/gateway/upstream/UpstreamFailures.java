@@ -98,7 +98,7 @@ public final class UpstreamFailures {
     public static GatewayError map(Deployment deployment, Throwable error) {
 
         if (isTimeout(error)) {
-            log.warn("Deployment {} timed out", deployment.name());
+            log.warn("Deployment {} timed out: {}", deployment.name(), rootMessage(error));
             return new GatewayError(HttpStatus.GATEWAY_TIMEOUT, ErrorCode.UPSTREAM_TIMEOUT,
                     "The model's deployment did not answer in time.", null, null);
         }
