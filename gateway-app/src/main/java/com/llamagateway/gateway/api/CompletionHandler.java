@@ -18,7 +18,7 @@ import reactor.core.publisher.Mono;
 
 import java.nio.charset.StandardCharsets;
 
-/** The edge of the completion routes: reads the body, runs the pipeline, writes JSON or the events as they come. */
+/** The edge of the completion routes: reads the body, runs the pipeline, writes JSON or flushes each event. */
 public final class CompletionHandler {
 
     private final BodyReader bodies;
@@ -47,10 +47,8 @@ public final class CompletionHandler {
                     .contentType(MediaType.APPLICATION_JSON).bodyValue(json.writeBytes(complete.body()));
         }
         Flux<String> events = ((Answer.Stream) answer).events();
-        // Reactor Netty writes each event as it comes and flushes once no next one is at hand: an event alone goes out
-        // at once, events that arrived together go out in one write to the socket
-        BodyInserter<Flux<String>, ReactiveHttpOutputMessage> flushEach = (message, context) -> message.writeWith(
-                events.map(data -> message.bufferFactory().wrap(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8))));
+        BodyInserter<Flux<String>, ReactiveHttpOutputMessage> flushEach = (message, context) -> message.writeAndFlushWith(
+                events.map(data -> Mono.just(message.bufferFactory().wrap(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8)))));
         return ServerResponse.ok()
                 .headers(h -> answer.headers().forEach(h::set))
                 .contentType(MediaType.TEXT_EVENT_STREAM)
