@@ -35,9 +35,10 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * Three filter chains, first match wins: the admin API (OAuth2 JWT with scope {@code gateway.admin}, or the bootstrap
- * token where no issuer is configured), the client routes (team keys), and everything else (open: health, unknown
- * routes answered 404). Stateless: no sessions, no CSRF tokens.
+ * Three filter chains, first match wins: the client routes (team keys), the admin API (OAuth2 JWT with scope
+ * {@code gateway.admin}, or the bootstrap token where no issuer is configured), and everything else (open: health,
+ * unknown routes answered 404). The first two match disjoint paths; the client routes come first because nearly every
+ * request is theirs. Stateless: no sessions, no CSRF tokens.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebFluxSecurity
@@ -49,6 +50,14 @@ public class SecurityConfiguration {
 
     @Bean
     @Order(1)
+    SecurityWebFilterChain clientChain(ServerHttpSecurity http, KeyAuthenticator keys, ErrorResponses errors) {
+        return stateless(http.securityMatcher(new PathsMatcher(CLIENT_PATHS)))
+                .addFilterAt(new TeamKeyWebFilter(keys, new DialectEntryPoint(errors)), SecurityWebFiltersOrder.AUTHENTICATION)
+                .build();
+    }
+
+    @Bean
+    @Order(2)
     SecurityWebFilterChain adminChain(ServerHttpSecurity http, ObjectProvider<ReactiveJwtDecoder> jwtDecoder,
                                       GatewayProperties properties, ErrorResponses errors) {
         ServerAuthenticationEntryPoint unauthorized = (exchange, e) -> errors.write(exchange, new GatewayError(HttpStatus.UNAUTHORIZED,
@@ -70,14 +79,6 @@ public class SecurityConfiguration {
             http.addFilterAt(authenticationFilter(manager, unauthorized), SecurityWebFiltersOrder.AUTHENTICATION);
         }
         return http.build();
-    }
-
-    @Bean
-    @Order(2)
-    SecurityWebFilterChain clientChain(ServerHttpSecurity http, KeyAuthenticator keys, ErrorResponses errors) {
-        return stateless(http.securityMatcher(new PathsMatcher(CLIENT_PATHS)))
-                .addFilterAt(new TeamKeyWebFilter(keys, new DialectEntryPoint(errors)), SecurityWebFiltersOrder.AUTHENTICATION)
-                .build();
     }
 
     @Bean

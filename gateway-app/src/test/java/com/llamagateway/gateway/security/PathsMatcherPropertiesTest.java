@@ -42,6 +42,13 @@ class PathsMatcherPropertiesTest {
         assertSameDecision(path, new PathsMatcher("/admin/**"), ServerWebExchangeMatchers.pathMatchers("/admin/**"));
     }
 
+    /** The client chain is tried before the admin chain: no path may belong to both. */
+    @Property(tries = 2000)
+    void noPathIsBothAClientAndAnAdminPath(@ForAll("paths") String path) {
+        assertThat(matches(new PathsMatcher(SecurityConfiguration.CLIENT_PATHS), path) && matches(new PathsMatcher("/admin/**"), path))
+                .as(path).isFalse();
+    }
+
     @Example
     void theRoutesThemselvesMatchAndOthersDoNot() {
         ServerWebExchangeMatcher client = new PathsMatcher(SecurityConfiguration.CLIENT_PATHS);
