@@ -7,8 +7,6 @@ import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.protocol.Operation;
 import com.llamagateway.gateway.security.TeamKeyAuthentication;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ReactiveHttpOutputMessage;
@@ -22,9 +20,6 @@ import java.nio.charset.StandardCharsets;
 
 /** The edge of the completion routes: reads the body, runs the pipeline, writes JSON or flushes each event. */
 public final class CompletionHandler {
-
-    private static final byte[] EVENT_START = "data: ".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] EVENT_END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final BodyReader bodies;
     private final CompletionPipeline pipeline;
@@ -46,16 +41,6 @@ public final class CompletionHandler {
                 .onErrorResume(error -> errors.render(caller, error, requestId));
     }
 
-    /**
-     * One server-sent event, {@code data: <data>\n\n}, encoded once into a buffer of the response's own allocator —
-     * pooled and direct on Reactor Netty, so no String, byte array or heap-to-direct copy on its way to the socket. Room
-     * for three bytes a character (UTF-8's most for a Java char): the encoder reserves that much before it writes.
-     */
-    static DataBuffer event(DataBufferFactory buffers, String data) {
-        return buffers.allocateBuffer(EVENT_START.length + 3 * data.length() + EVENT_END.length)
-                .write(EVENT_START).write(data, StandardCharsets.UTF_8).write(EVENT_END);
-    }
-
     private Mono<ServerResponse> render(Answer answer) {
         if (answer instanceof Answer.Complete complete) {
             return ServerResponse.ok().headers(h -> complete.headers().forEach(h::set))
@@ -63,8 +48,7 @@ public final class CompletionHandler {
         }
         Flux<String> events = ((Answer.Stream) answer).events();
         BodyInserter<Flux<String>, ReactiveHttpOutputMessage> flushEach = (message, context) -> message.writeAndFlushWith(
-                // each buffer made when it is written: one queued for a client that left would never be released
-                events.map(data -> Mono.fromSupplier(() -> event(message.bufferFactory(), data))));
+                events.map(data -> Mono.just(message.bufferFactory().wrap(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8)))));
         return ServerResponse.ok()
                 .headers(h -> answer.headers().forEach(h::set))
                 .contentType(MediaType.TEXT_EVENT_STREAM)
