@@ -7,8 +7,9 @@
 # Variants: jar (the README's command), extracted, cds, jdk25, jdk25-aot (the default set), and JIT settings on the
 # extracted jar: c2-sooner (C2 at a third of its default invocation/back-edge thresholds), compilers-N
 # (-XX:CICompilerCount=N; on 2 cores the JVM picks 2: one C1 and one C2 thread; 3 gives two C2 threads, 4 three, so
-# the compiler gets a larger share of the CPU while the load competes for it). jdk25-<variant> runs one on JDK 25
-# (jdk25 alone: the extracted jar; aot only there).
+# the compiler gets a larger share of the CPU while the load competes for it); light-N (the extracted jar under 2
+# connections until N s after start, then 32: whether a light warm-up at start would let the JIT finish sooner).
+# jdk25-<variant> runs one on JDK 25 (jdk25 alone: the extracted jar; aot only there).
 # Each variant: a fresh gateway (every feature of bench/compare.sh's path on) in front of bench/compare/upstream.mjs,
 # wrk at c=32 in 5 s windows for BENCH_RAMP s (150) from the moment /actuator/health answers. JDK25 (default
 # /usr/lib/jvm/temurin-25-jdk-amd64) is skipped where absent. Every process on both cores, as in bench/compare.sh.
@@ -55,7 +56,9 @@ ramp() { # label: loads the started gateway, appends its row
   key=$(team_key $GW $ADMIN)
   : > "$WORK/ramp.txt"
   for i in $(seq 1 $((RAMP / 5))); do
-    read -r rps _ _ err _ <<< "$(LOAD_BODY=$WORK/chat.json load "http://127.0.0.1:$GW/v1/chat/completions" "Bearer $key" 32 5s)"
+    # light-N: 2 connections until N s after start (what a warm-up at start would put on it), then 32
+    local connections=32; [ $(( ($(date +%s%N) - GW_START) / 1000000000 )) -lt "${LIGHT:-0}" ] && connections=2
+    read -r rps _ _ err _ <<< "$(LOAD_BODY=$WORK/chat.json load "http://127.0.0.1:$GW/v1/chat/completions" "Bearer $key" $connections 5s)"
     echo "$(( ($(date +%s%N) - GW_START) / 1000000 )) $rps $err" >> "$WORK/ramp.txt"
   done
   read -r steady t90 <<< "$(ramp_summary "$WORK/ramp.txt")"
@@ -92,6 +95,7 @@ for variant in ${WARMUP_VARIANTS:-jar extracted cds jdk25 jdk25-aot}; do
       train_with_load "$JAVA" -XX:AOTCacheOutput="$WORK/app.aot"
       start_gateway "$JAVA" "$DATA" -XX:AOTCache="$WORK/app.aot"; ramp "$JDK, extracted jar + AOT cache of a 60 s loaded run (\`-XX:AOTCache\`)" ;;
     c2-sooner) start_gateway "$JAVA" "$DATA" "${C2_SOONER[@]}"; ramp "$JDK, extracted jar, C2 sooner (\`${C2_SOONER[*]}\`)" ;;
+    light-*) LIGHT=${setting#light-}; start_gateway "$JAVA" "$DATA"; ramp "$JDK, extracted jar, 2 connections until ${LIGHT} s after start, then 32"; LIGHT=0 ;;
     compilers-*) start_gateway "$JAVA" "$DATA" -XX:CICompilerCount=${setting#compilers-}; ramp "$JDK, extracted jar, \`-XX:CICompilerCount=${setting#compilers-}\`" ;;
     *) echo "unknown variant $variant"; exit 2 ;;
   esac
