@@ -32,7 +32,7 @@ final class HeaderCharacters {
             }
             int codePoint = text.codePointAt(i);
             int type = Character.getType(codePoint);
-            if (type == Character.UNASSIGNED || type == Character.CONTROL && !(tab && codePoint == '\t')) {
+            if (type == Character.UNASSIGNED || (type == Character.CONTROL && !(tab && codePoint == '\t'))) {
                 return false;
             }
             i += Character.charCount(codePoint);

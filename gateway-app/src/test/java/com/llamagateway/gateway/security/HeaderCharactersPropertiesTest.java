@@ -40,7 +40,8 @@ class HeaderCharactersPropertiesTest {
     @Property(tries = 5000)
     void namesAreDecidedAsTheFirewallDecidesThem(@ForAll("texts") String text) {
         assertThat(HeaderCharacters.NAMES.test(text)).as(escaped(text))
-                .isEqualTo(StrictServerWebExchangeFirewall.ALLOWED_HEADER_NAMES.test(text));
+                .isEqualTo(StrictServerWebExchangeFirewall.ALLOWED_HEADER_NAMES.test(text))
+                .isEqualTo(StrictServerWebExchangeFirewall.ALLOWED_PARAMETER_NAMES.test(text)); // the firewall's parameter names too
     }
 
     @Property(tries = 5000)
