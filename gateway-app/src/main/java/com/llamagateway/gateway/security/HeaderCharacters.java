@@ -19,7 +19,7 @@ final class HeaderCharacters {
     private HeaderCharacters() {
     }
 
-    static boolean allowed(String text, boolean tab) {
+    private static boolean allowed(String text, boolean tab) {
         if (text == null) {
             return true;
         }

@@ -49,6 +49,7 @@ public class SecurityConfiguration {
     public static final String ADMIN_AUTHORITY = "SCOPE_gateway.admin";
     private static final Set<String> FIREWALL_METHODS = Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
     static final String[] CLIENT_PATHS = {"/v1/**", "/chat/completions", "/completions", "/info", "/models/**", "/deployments/**"};
+    static final String ADMIN_PATHS = "/admin/**";
 
     @Bean
     @Order(1)
@@ -66,7 +67,7 @@ public class SecurityConfiguration {
                 "unauthorized", "An admin token is required: 'Authorization: Bearer <token>'.", null, null));
         ServerAccessDeniedHandler forbidden = (exchange, e) -> errors.write(exchange, new GatewayError(HttpStatus.FORBIDDEN,
                 "forbidden", "The token lacks the scope gateway.admin.", null, null));
-        stateless(http.securityMatcher(new PathsMatcher("/admin/**")))
+        stateless(http.securityMatcher(new PathsMatcher(ADMIN_PATHS)))
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
                 .authorizeExchange(a -> a.pathMatchers(HttpMethod.GET, "/admin/v1/openapi.json").permitAll()
                         .anyExchange().hasAuthority(ADMIN_AUTHORITY));

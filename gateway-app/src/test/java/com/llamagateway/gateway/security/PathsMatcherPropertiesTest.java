@@ -39,13 +39,13 @@ class PathsMatcherPropertiesTest {
 
     @Property(tries = 1000)
     void adminPathsAreMatchedAsSpringSecurityMatchesThem(@ForAll("paths") String path) {
-        assertSameDecision(path, new PathsMatcher("/admin/**"), ServerWebExchangeMatchers.pathMatchers("/admin/**"));
+        assertSameDecision(path, new PathsMatcher(SecurityConfiguration.ADMIN_PATHS), ServerWebExchangeMatchers.pathMatchers(SecurityConfiguration.ADMIN_PATHS));
     }
 
     /** The client chain is tried before the admin chain: no path may belong to both. */
     @Property(tries = 2000)
     void noPathIsBothAClientAndAnAdminPath(@ForAll("paths") String path) {
-        assertThat(matches(new PathsMatcher(SecurityConfiguration.CLIENT_PATHS), path) && matches(new PathsMatcher("/admin/**"), path))
+        assertThat(matches(new PathsMatcher(SecurityConfiguration.CLIENT_PATHS), path) && matches(new PathsMatcher(SecurityConfiguration.ADMIN_PATHS), path))
                 .as(path).isFalse();
     }
 
