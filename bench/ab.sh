@@ -6,7 +6,8 @@
 # BENCH_ROUNDS (default 6) rounds of: c=1 latency, c=16 throughput, c=16 streams of 32 events sent at once (CPU per
 # stream), 30 streams 20 ms apart (time to first event, gaps); BENCH_DURATION per leg (default 10s);
 # BENCH_WARMUP seconds of load per gateway before the rounds (default 240: the JIT is still warming after 90 s here).
-# A_ARGS / B_ARGS: more arguments for one side (e.g. A_ARGS=--gateway.usage.ledger=false with the same rev twice).
+# A_ARGS / B_ARGS: more arguments for one side (e.g. A_ARGS=--gateway.usage.ledger=false with the same rev twice);
+# A_JVM / B_JVM: JVM options for one side (e.g. B_JVM=-Dreactor.netty.native=false).
 # BENCH_SAFETY: blocklist (default: compare.sh's blocklist screens every prompt) or none (no content safety, as the
 # results before 2026-12-04's blocklist-ascii had it).
 # Writes bench/results/<date>-ab-<label>.md. About 16 minutes with the defaults; nothing else may run meanwhile.
@@ -39,14 +40,14 @@ SHA_A=$(git rev-parse --short "$REV_A"); SHA_B=$(git rev-parse --short "$REV_B")
 start_simulator $SIM_PORT $SIM_KEY
 write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
 [ "${BENCH_SAFETY:-blocklist}" = blocklist ] && safety_yaml >> "$WORK/gateway.yaml"
-start_gateway() { # jar port name extra-args: echoes the PID
+start_gateway() { # jar port name extra-args jvm-options: echoes the PID
   # shellcheck disable=SC2086
-  taskset -c 1 java -jar "$1" --server.port=$2 --spring.config.additional-location=file:$WORK/gateway.yaml \
+  taskset -c 1 java $5 -jar "$1" --server.port=$2 --spring.config.additional-location=file:$WORK/gateway.yaml \
     --gateway.data-dir=$WORK/data-$3 --gateway.admin.token=$ADMIN $4 > "$WORK/gw-$3.log" 2>&1 &
   echo $!
 }
-PID_A=$(start_gateway "$WORK/a.jar" $PORT_A a "${A_ARGS:-}")
-PID_B=$(start_gateway "$WORK/b.jar" $PORT_B b "${B_ARGS:-}")
+PID_A=$(start_gateway "$WORK/a.jar" $PORT_A a "${A_ARGS:-}" "${A_JVM:-}")
+PID_B=$(start_gateway "$WORK/b.jar" $PORT_B b "${B_ARGS:-}" "${B_JVM:-}")
 for port in $PORT_A $PORT_B; do until curl -sf -o /dev/null localhost:$port/actuator/health; do sleep 0.2; done; done
 KEY_A=$(team_key $PORT_A $ADMIN); KEY_B=$(team_key $PORT_B $ADMIN)
 URL_A=http://127.0.0.1:$PORT_A/v1/chat/completions; URL_B=http://127.0.0.1:$PORT_B/v1/chat/completions
@@ -63,7 +64,7 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-ab-$LABEL.md
 {
   echo "# A/B: \`$SHA_A\` (A) vs \`$SHA_B\` (B) on the request path ($(date -u +%Y-%m-%dT%H:%MZ))"
   echo
-  echo "\`A_ARGS='${A_ARGS:-}' B_ARGS='${B_ARGS:-}' bash bench/ab.sh $REV_A $REV_B $LABEL\`; $(nproc) cores; $(java -version 2>&1 | head -1). Both gateways run side by side"
+  echo "\`A_ARGS='${A_ARGS:-}' B_ARGS='${B_ARGS:-}' A_JVM='${A_JVM:-}' B_JVM='${B_JVM:-}' bash bench/ab.sh $REV_A $REV_B $LABEL\`; $(nproc) cores; $(java -version 2>&1 | head -1). Both gateways run side by side"
   echo "on CPU 1 (only one under load at a time), the simulator, wrk and the stream probe on CPU 0; legs alternate A B, B A, …"
   echo "($ROUNDS rounds, $DURATION per wrk leg: c=1, c=16, and c=16 of \`bench/chat-2k-stream.json\` — 32-event streams with no delay, for CPU per stream; then 30 streams of 32 tokens 20 ms apart per stream leg). Request \`bench/chat-2k.json\`,"
   echo "v1 → v1, team key, quota, ledger and meters as each build has them, content safety: ${BENCH_SAFETY:-blocklist}. After $WARMUP s of warm-up for each, in alternating 15 s legs."
