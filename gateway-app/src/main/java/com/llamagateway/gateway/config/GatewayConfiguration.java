@@ -31,6 +31,7 @@ import com.llamagateway.gateway.upstream.UpstreamClient;
 import com.llamagateway.gateway.usage.UsageRecorder;
 import com.llamagateway.simulator.LlamaSimulator;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -38,7 +39,6 @@ import org.springframework.boot.reactor.netty.autoconfigure.NettyServerPropertie
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
-import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
@@ -99,8 +99,8 @@ public class GatewayConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    UpstreamClient upstreamClient(Json json, GatewayProperties properties, WebClient.Builder webClients) {
-        return new UpstreamClient(json, webClients, (int) properties.upstream().maxResponseSize().toBytes(), properties.upstream().deadline());
+    UpstreamClient upstreamClient(Json json, GatewayProperties properties, ObjectProvider<ObservationRegistry> observations) {
+        return new UpstreamClient(json, observations.getIfAvailable(() -> ObservationRegistry.NOOP), (int) properties.upstream().maxResponseSize().toBytes(), properties.upstream().deadline());
     }
 
     @Bean

@@ -6,52 +6,60 @@ import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.reactive.Timeouts;
 import com.llamagateway.gateway.routing.Deployment;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.observation.contextpropagation.ObservationThreadLocalAccessor;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.ParameterizedTypeReference;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
-import org.springframework.http.client.reactive.ReactorClientHttpConnector;
-import org.springframework.http.codec.ServerSentEvent;
-import org.springframework.web.reactive.function.client.ClientResponse;
-import org.springframework.web.reactive.function.client.ExchangeStrategies;
-import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.http.support.Netty4HeadersAdapter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
 import reactor.netty.resources.ConnectionProvider;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.exc.StreamConstraintsException;
 import tools.jackson.databind.JsonNode;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
  * Calls deployments over HTTP: one Reactor Netty client per deployment (its own connect timeout) on a shared
- * connection pool, within the deployment's first-byte and stream-idle timeouts. Adds the deployment's credentials, maps every failure to a {@link GatewayError}, and
- * streams server-sent events without buffering them; cancelling a stream closes its connection.
+ * connection pool, within the deployment's first-byte and stream-idle timeouts. Adds the deployment's credentials, maps
+ * every failure to a {@link GatewayError}, and streams server-sent events without buffering them; cancelling a stream
+ * closes its connection. Each call is observed as {@code http.client.requests} ({@link UpstreamObservation}), the
+ * trace context going with the request.
  */
 public final class UpstreamClient implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamClient.class);
-    private static final ParameterizedTypeReference<ServerSentEvent<String>> SSE = new ParameterizedTypeReference<>() {
-    };
     public static final String REQUEST_ID_HEADER = "x-request-id";
     /** More connections than a process has sockets: only the deployments' bulkheads bound them. */
     private static final int MAX_CONNECTIONS_PER_HOST = 65_536;
+    private static final String APPLICATION_JSON = MediaType.APPLICATION_JSON_VALUE;
+    private static final String TEXT_EVENT_STREAM = MediaType.TEXT_EVENT_STREAM_VALUE;
 
     private final Json json;
-    private final WebClient.Builder builder;
-    private final ExchangeStrategies strategies;
+    private final ObservationRegistry observations;
     /**
      * Connections per deployment host: as many as the calls in flight need. Each deployment's bulkhead
      * ({@code max-concurrent}) bounds those, so a call past it fails over instead of queueing here for a connection; a
@@ -59,22 +67,22 @@ public final class UpstreamClient implements AutoCloseable {
      */
     private final ConnectionProvider connections = ConnectionProvider.builder("deployments").maxConnections(MAX_CONNECTIONS_PER_HOST)
             .pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(60)).build();
-    private final Map<String, WebClient> clients = new ConcurrentHashMap<>();
+    private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
 
     private final int maxResponseBytes;
     private final Duration deadline;
 
     /**
-     * @param builder          Spring Boot's (observed: {@code http.client.requests}, trace context propagated), or a plain one
+     * @param observations     Spring Boot's registry ({@code http.client.requests}, trace context propagated), or
+     *                         {@link ObservationRegistry#NOOP}
      * @param maxResponseBytes bound on a non-streamed answer and on one event of a stream
      * @param deadline         bound on a whole non-streamed call (streams are bounded by the stream-idle timeout between events)
      */
-    public UpstreamClient(Json json, WebClient.Builder builder, int maxResponseBytes, Duration deadline) {
+    public UpstreamClient(Json json, ObservationRegistry observations, int maxResponseBytes, Duration deadline) {
         this.json = json;
-        this.builder = builder;
+        this.observations = observations;
         this.maxResponseBytes = maxResponseBytes;
         this.deadline = deadline;
-        this.strategies = ExchangeStrategies.builder().codecs(c -> c.defaultCodecs().maxInMemorySize(maxResponseBytes)).build();
     }
 
     /**
@@ -83,30 +91,18 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public Mono<JsonNode> call(Deployment deployment, BackendRequest request, String requestId) {
         Deployment.Timeouts timeouts = deployment.timeouts();
-        return send(deployment, request, requestId, MediaType.APPLICATION_JSON)
-                .retrieve()
-                .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
-                .toEntityFlux(DataBuffer.class)
-                .transform(answer -> Timeouts.within(answer, timeouts.firstByte(), "no answer's headers"))
-                .flatMap(entity -> {
-                    MediaType type = entity.getHeaders().getContentType();
+        return answered(deployment, request, requestId, APPLICATION_JSON)
+                .flatMap(answer -> {
+                    MediaType type = contentType(deployment, answer);
                     if (type != null && !MediaType.APPLICATION_JSON.isCompatibleWith(type) && !type.getSubtype().endsWith("+json")) {
-                        entity.getBody().subscribe().dispose(); // closes the connection: the body may never end
+                        answer.connection().dispose(); // the body may never end
                         return Mono.error(unreadable(deployment, "a " + type.getType() + "/" + type.getSubtype() + " body instead of JSON"));
                     }
-                    return DataBufferUtils.join(Timeouts.eachWithin(entity.getBody(), timeouts.streamIdle(), "no more of the answer"), maxResponseBytes).map(buffer -> {
-                        try {
-                            byte[] bytes = new byte[buffer.readableByteCount()];
-                            buffer.read(bytes);
-                            return bytes;
-                        } finally {
-                            DataBufferUtils.release(buffer);
-                        }
-                    });
+                    return body(answer, timeouts.streamIdle());
                 })
                 .transform(answer -> Timeouts.within(answer, deadline, "no complete answer"))
-                .switchIfEmpty(Mono.error(() -> unreadable(deployment, "an empty answer")))
-                .map(body -> decode(deployment, body, json::readUntrusted))
+                .flatMap(body -> body.length == 0 ? Mono.error(unreadable(deployment, "an empty answer"))
+                        : Mono.just(decode(deployment, body, json::readUntrusted)))
                 .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
     }
 
@@ -123,26 +119,21 @@ public final class UpstreamClient implements AutoCloseable {
         Deployment.Timeouts timeouts = deployment.timeouts();
         return Mono.defer(() -> {
             long sent = System.nanoTime();
-            return send(deployment, request, requestId, MediaType.TEXT_EVENT_STREAM)
-                    .retrieve()
-                    .onStatus(status -> !status.is2xxSuccessful(), response -> failure(deployment, response))
-                    .toEntityFlux(SSE)
-                    .transform(answer -> Timeouts.within(answer, timeouts.firstByte(), "no answer's headers"))
-                    .flatMap(entity -> {
-                        MediaType type = entity.getHeaders().getContentType();
+            return answered(deployment, request, requestId, TEXT_EVENT_STREAM)
+                    .map(answer -> {
+                        MediaType type = contentType(deployment, answer);
                         if (type == null || !MediaType.TEXT_EVENT_STREAM.isCompatibleWith(type)) {
-                            entity.getBody().subscribe().dispose();
-                            return Mono.error(unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream"));
+                            answer.connection().dispose();
+                            throw unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream");
                         }
                         Duration firstByteLeft = timeouts.firstByte().minusNanos(System.nanoTime() - sent);
-                        Flux<T> decoded = entity.getBody()
-                                .filter(event -> event.data() != null && !event.data().isBlank())
-                                .takeWhile(event -> !event.data().trim().equals("[DONE]"))
-                                .map(event -> decode(deployment, event.data(), decoder));
-                        Flux<T> events = Timeouts.eachBefore(decoded, Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
+                        Flux<T> decoded = events(answer.connection())
+                                .filter(data -> !data.isBlank())
+                                .takeWhile(data -> !data.trim().equals("[DONE]"))
+                                .map(data -> decode(deployment, data, decoder));
+                        return Timeouts.eachBefore(decoded, Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
                                         event -> Mono.delay(timeouts.streamIdle()), "no event within the first-byte or stream-idle timeout")
                                 .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
-                        return Mono.just(events);
                     })
                     .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e))
                     // the connection keeps this answer's subscriber while its events flow: once answered, the caller's
@@ -151,28 +142,117 @@ public final class UpstreamClient implements AutoCloseable {
         });
     }
 
-    private WebClient.RequestHeadersSpec<?> send(Deployment deployment, BackendRequest request, String requestId, MediaType accept) {
-        URI uri = URI.create(deployment.url() + request.path());
-        return client(deployment).post().uri(uri)
-                .headers(headers -> {
-                    headers.setContentType(MediaType.APPLICATION_JSON);
-                    headers.set(HttpHeaders.ACCEPT, accept.toString()); // a constant's string, kept by MediaType (setAccept joins a list anew)
-                    DeploymentCredentials.apply(headers, deployment);
-                    if (requestId != null) {
-                        headers.set(REQUEST_ID_HEADER, requestId);
-                    }
-                    request.headers().forEach(headers::set);
-                })
-                .bodyValue(json.writeBytes(request.body()));
+    /** A deployment's 2xx status and headers, its body still to read; the body of any other status read into its error. */
+    private record Answer(HttpClientResponse response, Connection connection) {
     }
 
-    private WebClient client(Deployment deployment) {
-        return clients.computeIfAbsent(deployment.name(), name -> {
-            // the first-byte and stream-idle timeouts are the calls' own (Reactor's timeout operators: exact per phase)
-            HttpClient http = HttpClient.create(connections)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) deployment.timeouts().connect().toMillis());
-            return builder.clone().clientConnector(new ReactorClientHttpConnector(http)).exchangeStrategies(strategies).build();
+    /**
+     * Sends the request and waits, within the deployment's first-byte timeout, for a 2xx status and headers; any other
+     * status fails with the error its body names. Observed from the send to the status.
+     */
+    private Mono<Answer> answered(Deployment deployment, BackendRequest request, String requestId, String accept) {
+        URI uri = URI.create(deployment.url() + request.path());
+        byte[] body = json.writeBytes(request.body());
+        return Mono.deferContextual(context -> {
+            UpstreamObservation.Context observed = new UpstreamObservation.Context(uri);
+            Observation observation = Observation.createNotStarted(null, UpstreamObservation.CONVENTION, () -> observed, observations)
+                    .parentObservation(context.getOrDefault(ObservationThreadLocalAccessor.KEY, null))
+                    .start();
+            AtomicReference<Answer> received = new AtomicReference<>();
+            Mono<Answer> answer = client(deployment).request(HttpMethod.POST).uri(uri)
+                    .send((out, outbound) -> {
+                        io.netty.handler.codec.http.HttpHeaders headers = out.requestHeaders();
+                        headers.set(HttpHeaderNames.CONTENT_TYPE, APPLICATION_JSON);
+                        headers.set(HttpHeaderNames.ACCEPT, accept);
+                        DeploymentCredentials.apply(new HttpHeaders(new Netty4HeadersAdapter(headers)), deployment);
+                        if (requestId != null) {
+                            headers.set(REQUEST_ID_HEADER, requestId);
+                        }
+                        request.headers().forEach(headers::set);
+                        observed.propagated().forEach(headers::set);
+                        return outbound.send(Mono.just(Unpooled.wrappedBuffer(body)));
+                    })
+                    .responseConnection((response, connection) -> {
+                        observed.setResponse(response.status().code());
+                        Answer a = new Answer(response, connection);
+                        received.set(a);
+                        return Mono.just(a);
+                    })
+                    .next()
+                    .doOnError(observation::error)
+                    .doFinally(signal -> observation.stop())
+                    .flatMap(a -> a.response().status().code() / 100 == 2 ? Mono.just(a) : failure(deployment, a))
+                    // cancelled once answered, before its body was read: the connection cannot be reused
+                    .doOnCancel(() -> {
+                        Answer a = received.get();
+                        if (a != null) {
+                            a.connection().dispose();
+                        }
+                    });
+            return Timeouts.within(answer, deployment.timeouts().firstByte(), "no answer's headers");
         });
+    }
+
+    private HttpClient client(Deployment deployment) {
+        // the first-byte and stream-idle timeouts are the calls' own (Reactor's timeout operators: exact per phase)
+        return clients.computeIfAbsent(deployment.name(), name -> HttpClient.create(connections)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) deployment.timeouts().connect().toMillis()));
+    }
+
+    private static MediaType contentType(Deployment deployment, Answer answer) {
+        String type = answer.response().responseHeaders().get(HttpHeaderNames.CONTENT_TYPE);
+        try {
+            return type == null ? null : MediaType.parseMediaType(type);
+        } catch (InvalidMediaTypeException e) {
+            answer.connection().dispose();
+            throw unreadable(deployment, "a body whose content type cannot be read"); // the header's text stays out of the answer
+        }
+    }
+
+    /** The whole body, at most {@code maxResponseBytes}, each piece within {@code idle} of the one before. */
+    private Mono<byte[]> body(Answer answer, Duration idle) {
+        int length = answer.response().responseHeaders().getInt(HttpHeaderNames.CONTENT_LENGTH, -1); // -1 when absent or past an int
+        if (length > maxResponseBytes) {
+            answer.connection().dispose();
+            return Mono.error(new AnswerTooLarge(maxResponseBytes));
+        }
+        return Timeouts.eachWithin(answer.connection().inbound().receive(), idle, "no more of the answer")
+                .collect(() -> new Bytes(length < 0 ? 1024 : length, maxResponseBytes), Bytes::add)
+                .map(Bytes::toArray);
+    }
+
+    /** The {@code data} of each event of the body, as it arrives. */
+    private Flux<String> events(Connection connection) {
+        return Flux.defer(() -> {
+            List<String> read = new ArrayList<>(2);
+            EventStreamReader reader = new EventStreamReader(maxResponseBytes, read::add);
+            // each piece is read as it arrives: Reactor Netty releases it once handed on
+            return connection.inbound().receive()
+                    .map(piece -> {
+                        if (piece.hasArray()) {
+                            reader.read(piece.array(), piece.arrayOffset() + piece.readerIndex(), piece.readableBytes());
+                        } else {
+                            byte[] bytes = new byte[piece.readableBytes()];
+                            piece.getBytes(piece.readerIndex(), bytes);
+                            reader.read(bytes, 0, bytes.length);
+                        }
+                        return taken(read);
+                    })
+                    .concatWith(Mono.fromCallable(() -> {
+                        reader.finish();
+                        return taken(read);
+                    }))
+                    .concatMapIterable(events -> events);
+        });
+    }
+
+    private static List<String> taken(List<String> read) {
+        if (read.isEmpty()) {
+            return List.of();
+        }
+        List<String> events = read.size() == 1 ? List.of(read.get(0)) : List.copyOf(read);
+        read.clear();
+        return events;
     }
 
     private <B, T> T decode(Deployment deployment, B body, Function<B, T> decoder) {
@@ -186,7 +266,7 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     private GatewayError mapped(Deployment deployment, Throwable error) {
-        return error instanceof DataBufferLimitException ? UpstreamFailures.tooLarge(deployment, maxResponseBytes)
+        return error instanceof AnswerTooLarge ? UpstreamFailures.tooLarge(deployment, maxResponseBytes)
                 : UpstreamFailures.map(deployment, error);
     }
 
@@ -195,12 +275,43 @@ public final class UpstreamClient implements AutoCloseable {
         return new GatewayError(HttpStatus.BAD_GATEWAY, ErrorCode.UPSTREAM_ERROR, "The model's deployment returned " + what + ".", null, null);
     }
 
-    private Mono<? extends Throwable> failure(Deployment deployment, ClientResponse response) {
-        HttpHeaders headers = response.headers().asHttpHeaders();
-        int status = response.statusCode().value();
-        return response.bodyToMono(String.class).defaultIfEmpty("")
+    /** A status other than 2xx: the error its body names (a body too large or cut off names none). */
+    private <T> Mono<T> failure(Deployment deployment, Answer answer) {
+        HttpHeaders headers = new HttpHeaders(new Netty4HeadersAdapter(answer.response().responseHeaders()));
+        int status = answer.response().status().code();
+        return Timeouts.eachWithin(answer.connection().inbound().receive(), deployment.timeouts().streamIdle(), "no more of the error")
+                .collect(() -> new Bytes(256, maxResponseBytes), Bytes::add)
+                .map(bytes -> new String(bytes.toArray(), StandardCharsets.UTF_8))
                 .onErrorReturn("")
-                .map(body -> UpstreamFailures.fromStatus(deployment, status, headers, body, json));
+                .flatMap(body -> Mono.error(UpstreamFailures.fromStatus(deployment, status, headers, body, json)));
+    }
+
+    /** An answer's bytes so far, up to a bound. */
+    private static final class Bytes {
+        private final int max;
+        private byte[] bytes;
+        private int length;
+
+        Bytes(int expected, int max) {
+            this.max = max;
+            this.bytes = new byte[Math.min(expected, max)];
+        }
+
+        void add(ByteBuf piece) {
+            int n = piece.readableBytes();
+            if (length + n > max) {
+                throw new AnswerTooLarge(max);
+            }
+            if (length + n > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.min(max, Math.max(length + n, bytes.length * 2)));
+            }
+            piece.getBytes(piece.readerIndex(), bytes, length, n);
+            length += n;
+        }
+
+        byte[] toArray() {
+            return length == bytes.length ? bytes : Arrays.copyOf(bytes, length);
+        }
     }
 
     @Override

@@ -60,6 +60,9 @@ class OddUpstreamsTest {
                 .post("/not-utf8/v1/chat/completions", (request, response) -> request.receive().then(response
                         .header("Content-Type", "application/json")
                         .send(Mono.just(Unpooled.wrappedBuffer(notUtf8Answer()))).then()))
+                .post("/no-type/v1/chat/completions", (request, response) -> request.receive().then(response
+                        .header("Content-Type", "{{secret-looking text")
+                        .sendString(Mono.just(answer(10))).then()))
                 .post("/html/v1/chat/completions", (request, response) -> request.receive().then(response
                         .header("Content-Type", "text/html")
                         .sendString(Mono.just("<html><body>Bad gateway</body></html>")).then()))
@@ -110,7 +113,7 @@ class OddUpstreamsTest {
     }
 
     private UpstreamClient client() {
-        return new UpstreamClient(json, org.springframework.web.reactive.function.client.WebClient.builder(), MAX_RESPONSE, DEADLINE);
+        return new UpstreamClient(json, io.micrometer.observation.ObservationRegistry.NOOP, MAX_RESPONSE, DEADLINE);
     }
 
     private JsonNode call(String prefix) {
@@ -206,6 +209,14 @@ class OddUpstreamsTest {
         GatewayError error = catchThrowableOfType(GatewayError.class, () -> call("/html"));
         assertThat(error.status().value()).isEqualTo(502);
         assertThat(error.getMessage()).contains("text/html");
+    }
+
+    @Test
+    void aContentTypeThatIsNoMediaTypeIsNotAnAnswerAndIsNotRepeated() {
+        GatewayError error = catchThrowableOfType(GatewayError.class, () -> call("/no-type"));
+        assertThat(error.status().value()).isEqualTo(502);
+        assertThat(error.code()).isEqualTo("upstream_error");
+        assertThat(error.getMessage()).contains("content type").doesNotContain("secret");
     }
 
     @Test

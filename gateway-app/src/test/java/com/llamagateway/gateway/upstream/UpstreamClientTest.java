@@ -33,7 +33,7 @@ class UpstreamClientTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        try (UpstreamClient client = new UpstreamClient(json, org.springframework.web.reactive.function.client.WebClient.builder(), 1 << 20, java.time.Duration.ofSeconds(30))) {
+        try (UpstreamClient client = new UpstreamClient(json, io.micrometer.observation.ObservationRegistry.NOOP, 1 << 20, java.time.Duration.ofSeconds(30))) {
             GatewayError error = catchThrowableOfType(GatewayError.class, () -> client.call(at(URI.create("http://127.0.0.1:" + closedPort)),
                     new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r1").block(Duration.ofSeconds(10)));
             assertThat(error.status().value()).isEqualTo(502);
