@@ -7,16 +7,9 @@ import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.protocol.Operation;
 import com.llamagateway.gateway.security.TeamKeyAuthentication;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
-import org.springframework.http.ReactiveHttpOutputMessage;
-import org.springframework.web.reactive.function.BodyInserter;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-
-import java.nio.charset.StandardCharsets;
 
 /** The edge of the completion routes: reads the body, runs the pipeline, writes JSON or flushes each event. */
 public final class CompletionHandler {
@@ -37,23 +30,15 @@ public final class CompletionHandler {
         String requestId = RequestIdFilter.of(request.exchange());
         return TeamKeyAuthentication.teamOf(request.principal()).flatMap(team -> bodies.read(request)
                         .flatMap(body -> pipeline.handle(new Inbound(requestId, team, caller, operation, body, request.headers().asHttpHeaders()))))
-                .flatMap(this::render)
+                .map(this::render)
                 .onErrorResume(error -> errors.render(caller, error, requestId));
     }
 
-    private Mono<ServerResponse> render(Answer answer) {
+    private ServerResponse render(Answer answer) {
         if (answer instanceof Answer.Complete complete) {
-            return ServerResponse.ok().headers(h -> complete.headers().forEach(h::set))
-                    .contentType(MediaType.APPLICATION_JSON).bodyValue(json.writeBytes(complete.body()));
+            return DirectResponse.json(complete.headers(), json.writeBytes(complete.body()));
         }
-        Flux<String> events = ((Answer.Stream) answer).events();
-        BodyInserter<Flux<String>, ReactiveHttpOutputMessage> flushEach = (message, context) -> message.writeAndFlushWith(
-                events.map(data -> Mono.just(message.bufferFactory().wrap(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8)))));
-        return ServerResponse.ok()
-                .headers(h -> answer.headers().forEach(h::set))
-                .contentType(MediaType.TEXT_EVENT_STREAM)
-                .header(HttpHeaders.CACHE_CONTROL, "no-cache")
-                .header("X-Accel-Buffering", "no")
-                .body(flushEach);
+        Answer.Stream stream = (Answer.Stream) answer;
+        return DirectResponse.events(stream.headers(), stream.events());
     }
 }

@@ -100,6 +100,32 @@ class KeptAliveConnectionTest {
     }
 
     @Test
+    void anAnswerSaysHowLongItIsAndAStreamIsNeitherCachedNorBuffered() throws IOException {
+        String chat = "{\"model\":\"Meta-Llama-3.1-70B-Instruct\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        RawHttp.Response complete = RawHttp.exchange(port, "POST /v1/chat/completions HTTP/1.1\r\nAuthorization: Bearer " + key
+                + "\r\nContent-Type: application/json", chat.getBytes(StandardCharsets.UTF_8));
+        assertThat(complete.status()).isEqualTo(200);
+        assertThat(complete.header("content-type")).isEqualTo("application/json");
+        assertThat(complete.header("transfer-encoding")).isNull();
+        assertThat(complete.body()).hasSize(Integer.parseInt(complete.header("content-length")));
+        assertThat(complete.text()).startsWith("{").endsWith("}").contains("\"chat.completion\"");
+        assertThat(complete.header("x-request-id")).isNotBlank();
+        assertThat(complete.header("x-ratelimit-remaining-requests")).isNotBlank();
+
+        String streamed = chat.replace("\"max_tokens\":3,", "\"max_tokens\":3,\"stream\":true,");
+        RawHttp.Response stream = RawHttp.exchange(port, "POST /v1/chat/completions HTTP/1.1\r\nAuthorization: Bearer " + key
+                + "\r\nContent-Type: application/json", streamed.getBytes(StandardCharsets.UTF_8));
+        assertThat(stream.status()).isEqualTo(200);
+        assertThat(stream.header("content-type")).isEqualTo("text/event-stream");
+        assertThat(stream.header("cache-control")).isEqualTo("no-cache");
+        assertThat(stream.header("x-accel-buffering")).isEqualTo("no");
+        assertThat(stream.header("transfer-encoding")).isEqualTo("chunked");
+        assertThat(stream.header("x-request-id")).isNotBlank();
+        assertThat(stream.header("x-ratelimit-remaining-requests")).isNotBlank();
+        assertThat(stream.text()).startsWith("data: {").contains("\"chat.completion.chunk\"").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
     void aRequestAfterTwoSentAtOnceIsAnswered() throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(10_000);
