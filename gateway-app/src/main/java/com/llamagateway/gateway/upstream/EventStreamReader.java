@@ -27,8 +27,10 @@ final class EventStreamReader {
     private int lineLength;
     /** The last piece ended with CR: an LF that starts the next one ends no line. */
     private boolean afterCr;
-    /** The event's data lines so far, joined by LF; null before its first. */
-    private StringBuilder data;
+    /** The event's one data line so far (null before it, or once there are more: then {@link #joined}). */
+    private String data;
+    /** The event's data lines joined by LF, from its second on. */
+    private StringBuilder joined;
 
     EventStreamReader(int maxBytes, Consumer<String> events) {
         this.maxBytes = maxBytes;
@@ -122,20 +124,25 @@ final class EventStreamReader {
             }
         }
         String text = new String(bytes, value, end - value, StandardCharsets.UTF_8);
-        if (data == null) {
-            data = new StringBuilder(text);
-        } else {
-            if (data.length() + 1 + text.length() > maxBytes) {
-                throw new AnswerTooLarge(maxBytes);
-            }
-            data.append('\n').append(text);
+        if (data == null && joined == null) {
+            data = text; // an event of one line (nearly all are) is handed on as read
+            return;
         }
+        if (joined == null) {
+            joined = new StringBuilder(data);
+            data = null;
+        }
+        if (joined.length() + 1 + text.length() > maxBytes) {
+            throw new AnswerTooLarge(maxBytes);
+        }
+        joined.append('\n').append(text);
     }
 
     private void dispatch() {
-        if (data != null) {
-            String event = data.toString();
-            data = null;
+        String event = joined != null ? joined.toString() : data;
+        data = null;
+        joined = null;
+        if (event != null) {
             events.accept(event);
         }
     }
