@@ -279,9 +279,8 @@ public final class UpstreamClient implements AutoCloseable {
     private <T> Mono<T> failure(Deployment deployment, Answer answer) {
         HttpHeaders headers = new HttpHeaders(new Netty4HeadersAdapter(answer.response().responseHeaders()));
         int status = answer.response().status().code();
-        return Timeouts.eachWithin(answer.connection().inbound().receive(), deployment.timeouts().streamIdle(), "no more of the error")
-                .collect(() -> new Bytes(256, maxResponseBytes), Bytes::add)
-                .map(bytes -> new String(bytes.toArray(), StandardCharsets.UTF_8))
+        return body(answer, deployment.timeouts().streamIdle())
+                .map(bytes -> new String(bytes, StandardCharsets.UTF_8))
                 .onErrorReturn("")
                 .flatMap(body -> Mono.error(UpstreamFailures.fromStatus(deployment, status, headers, body, json)));
     }

@@ -6,28 +6,30 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationConvention;
 import io.micrometer.observation.transport.Kind;
 import io.micrometer.observation.transport.RequestReplySenderContext;
+import org.springframework.http.client.observation.ClientHttpObservationDocumentation.HighCardinalityKeyNames;
+import org.springframework.http.client.observation.ClientHttpObservationDocumentation.LowCardinalityKeyNames;
 
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A call to a deployment as an {@code http.client.requests} observation, with the key names and values of Spring's
- * WebClient convention ({@code client.name} = host, {@code method}, {@code status}, {@code outcome}, {@code exception},
- * {@code uri} = {@code none}; {@code http.url} high-cardinality), so its timer and spans read as they did when the calls
- * went through WebClient. The trace context is written into the request's own headers (the context's carrier). It
- * ends, as WebClient's does, once the deployment's status and headers have arrived (or the call failed or was
- * cancelled before).
+ * A call to a deployment as an {@code http.client.requests} observation, with Spring's own key names
+ * ({@code ClientHttpObservationDocumentation}) and the values of its WebClient convention ({@code client.name} = host,
+ * {@code method}, {@code status}, {@code outcome}, {@code exception}, {@code uri} = {@code none}; {@code http.url}
+ * high-cardinality), so its timer and spans read as they did when the calls went through WebClient. The trace context
+ * is written into the request's own headers (the context's carrier). It ends, as WebClient's does, once the
+ * deployment's status and headers have arrived (or the call failed or was cancelled before).
  */
 final class UpstreamObservation {
 
     static final String NAME = "http.client.requests";
-    private static final KeyValue METHOD_POST = KeyValue.of("method", "POST");
-    private static final KeyValue URI_NONE = KeyValue.of("uri", KeyValue.NONE_VALUE);
-    private static final KeyValue EXCEPTION_NONE = KeyValue.of("exception", KeyValue.NONE_VALUE);
-    private static final KeyValue STATUS_IO_ERROR = KeyValue.of("status", "IO_ERROR");
-    private static final KeyValue STATUS_CLIENT_ERROR = KeyValue.of("status", "CLIENT_ERROR");
-    private static final KeyValue OUTCOME_UNKNOWN = KeyValue.of("outcome", "UNKNOWN");
+    private static final KeyValue METHOD_POST = LowCardinalityKeyNames.METHOD.withValue("POST");
+    private static final KeyValue URI_NONE = LowCardinalityKeyNames.URI.withValue(KeyValue.NONE_VALUE);
+    private static final KeyValue EXCEPTION_NONE = LowCardinalityKeyNames.EXCEPTION.withValue(KeyValue.NONE_VALUE);
+    private static final KeyValue STATUS_IO_ERROR = LowCardinalityKeyNames.STATUS.withValue("IO_ERROR");
+    private static final KeyValue STATUS_CLIENT_ERROR = LowCardinalityKeyNames.STATUS.withValue("CLIENT_ERROR");
+    private static final KeyValue OUTCOME_UNKNOWN = LowCardinalityKeyNames.OUTCOME.withValue("UNKNOWN");
 
     static final Convention CONVENTION = new Convention();
 
@@ -87,13 +89,13 @@ final class UpstreamObservation {
         @Override
         public KeyValues getLowCardinalityKeyValues(Context context) {
             // sorted by name, as KeyValues keeps them
-            return KeyValues.of(KeyValue.of("client.name", String.valueOf(context.uri().getHost())), exception(context), METHOD_POST,
+            return KeyValues.of(LowCardinalityKeyNames.CLIENT_NAME.withValue(String.valueOf(context.uri().getHost())), exception(context), METHOD_POST,
                     outcome(context), status(context), URI_NONE);
         }
 
         @Override
         public KeyValues getHighCardinalityKeyValues(Context context) {
-            return KeyValues.of(KeyValue.of("http.url", context.uri().toASCIIString()));
+            return KeyValues.of(HighCardinalityKeyNames.HTTP_URL.withValue(context.uri().toASCIIString()));
         }
 
         @Override
@@ -107,13 +109,13 @@ final class UpstreamObservation {
                 return EXCEPTION_NONE;
             }
             String name = error.getClass().getSimpleName();
-            return KeyValue.of("exception", name.isEmpty() ? error.getClass().getName() : name);
+            return LowCardinalityKeyNames.EXCEPTION.withValue(name.isEmpty() ? error.getClass().getName() : name);
         }
 
         private static KeyValue status(Context context) {
             Integer status = context.getResponse();
             if (status != null) {
-                return KeyValue.of("status", String.valueOf(status));
+                return LowCardinalityKeyNames.STATUS.withValue(String.valueOf(status));
             }
             return context.getError() != null ? STATUS_IO_ERROR : STATUS_CLIENT_ERROR;
         }
@@ -123,7 +125,7 @@ final class UpstreamObservation {
             if (status == null) {
                 return OUTCOME_UNKNOWN;
             }
-            return KeyValue.of("outcome", switch (status / 100) {
+            return LowCardinalityKeyNames.OUTCOME.withValue(switch (status / 100) {
                 case 1 -> "INFORMATIONAL";
                 case 2 -> "SUCCESS";
                 case 3 -> "REDIRECTION";
