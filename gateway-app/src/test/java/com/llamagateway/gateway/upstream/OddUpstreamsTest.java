@@ -60,6 +60,10 @@ class OddUpstreamsTest {
                 .post("/not-utf8/v1/chat/completions", (request, response) -> request.receive().then(response
                         .header("Content-Type", "application/json")
                         .send(Mono.just(Unpooled.wrappedBuffer(notUtf8Answer()))).then()))
+                .post("/busy/{bytes}/v1/chat/completions", (request, response) -> request.receive().then(response.status(429)
+                        .header("Content-Type", "application/json").header("retry-after", "6")
+                        .sendString(Mono.just("{\"error\":{\"message\":\"busy " + "x".repeat(Integer.parseInt(request.param("bytes")))
+                                + "\"}}")).then()))
                 .post("/no-type/v1/chat/completions", (request, response) -> request.receive().then(response
                         .header("Content-Type", "{{secret-looking text")
                         .sendString(Mono.just(answer(10))).then()))
@@ -186,6 +190,19 @@ class OddUpstreamsTest {
         assertThat(error.status().value()).isEqualTo(502);
         assertThat(error.code()).isEqualTo("upstream_response_too_large");
         assertThat(error.getMessage()).contains("larger than").contains(String.valueOf(MAX_RESPONSE)).doesNotContain("invalid JSON");
+    }
+
+    @Test
+    void aRefusalKeepsItsStatusAndRetryHintWhateverTheSizeOfItsBody() {
+        GatewayError small = catchThrowableOfType(GatewayError.class, () -> call("/busy/10"));
+        assertThat(small.status().value()).isEqualTo(429);
+        assertThat(small.headers()).containsEntry("Retry-After", "6");
+        assertThat(small.getMessage()).contains("busy xxxxxxxxxx");
+        // a body over the bound is not read: the refusal still counts, without its message
+        GatewayError large = catchThrowableOfType(GatewayError.class, () -> call("/busy/" + 11 * 1024 * 1024));
+        assertThat(large.status().value()).isEqualTo(429);
+        assertThat(large.headers()).containsEntry("Retry-After", "6");
+        assertThat(large.getMessage()).contains("no details given");
     }
 
     @Test
