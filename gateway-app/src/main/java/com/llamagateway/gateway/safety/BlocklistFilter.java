@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -34,6 +35,8 @@ public final class BlocklistFilter implements SafetyFilter {
     private final Node[] asciiFirst = new Node[ASCII];
     private final List<BlockedPattern> patterns = new ArrayList<>();
     private final long patternBudgetNanos;
+    /** {@link System#nanoTime()}, or a test's clock. */
+    private final LongSupplier nanoClock;
 
     /**
      * @param category          the category of its blocks
@@ -42,8 +45,14 @@ public final class BlocklistFilter implements SafetyFilter {
      * @param patternBudgetNanos longest time patterns may take on one text
      */
     public BlocklistFilter(String category, List<String> terms, List<String> patterns, long patternBudgetNanos) {
+        this(category, terms, patterns, patternBudgetNanos, System::nanoTime);
+    }
+
+    /** As the public constructor, with the clock the patterns' time is read from (a test's, that it controls). */
+    BlocklistFilter(String category, List<String> terms, List<String> patterns, long patternBudgetNanos, LongSupplier nanoClock) {
         this.category = category;
         this.patternBudgetNanos = patternBudgetNanos;
+        this.nanoClock = nanoClock;
         for (int i = 0; i < terms.size(); i++) {
             String term = TextNormalizer.normalize(terms.get(i));
             if (term.isBlank()) {
@@ -100,7 +109,7 @@ public final class BlocklistFilter implements SafetyFilter {
         if (term > 0) {
             return Verdict.block(category, null, "blocked term " + term);
         }
-        CharSequence bounded = new Deadline(normal, System.nanoTime() + patternBudgetNanos);
+        CharSequence bounded = new Deadline(normal, nanoClock, nanoClock.getAsLong() + patternBudgetNanos);
         Boolean foldVariants = null; // read once, when a pattern's run is not in the text as it is
         for (int i = 0; i < patterns.size(); i++) {
             BlockedPattern pattern = patterns.get(i);
@@ -194,17 +203,19 @@ public final class BlocklistFilter implements SafetyFilter {
     private static final class Deadline implements CharSequence {
 
         private final CharSequence text;
+        private final LongSupplier nanoClock;
         private final long deadlineNanos;
         private int reads;
 
-        Deadline(CharSequence text, long deadlineNanos) {
+        Deadline(CharSequence text, LongSupplier nanoClock, long deadlineNanos) {
             this.text = text;
+            this.nanoClock = nanoClock;
             this.deadlineNanos = deadlineNanos;
         }
 
         @Override
         public char charAt(int index) {
-            if ((++reads & 0x3FF) == 0 && System.nanoTime() > deadlineNanos) {
+            if ((++reads & 0x3FF) == 0 && nanoClock.getAsLong() - deadlineNanos > 0) { // a difference: nanoTime may wrap
                 throw new FilterFailure("a blocklist pattern took longer than its time");
             }
             return text.charAt(index);
@@ -217,7 +228,7 @@ public final class BlocklistFilter implements SafetyFilter {
 
         @Override
         public CharSequence subSequence(int start, int end) {
-            return new Deadline(text.subSequence(start, end), deadlineNanos);
+            return new Deadline(text.subSequence(start, end), nanoClock, deadlineNanos);
         }
 
         @Override
