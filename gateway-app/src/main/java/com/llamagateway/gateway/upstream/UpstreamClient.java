@@ -23,6 +23,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.support.Netty4HeadersAdapter;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
@@ -45,9 +46,9 @@ import java.util.function.Function;
 /**
  * Calls deployments over HTTP: one Reactor Netty client per deployment (its own connect timeout) on a shared
  * connection pool, within the deployment's first-byte and stream-idle timeouts. Adds the deployment's credentials, maps
- * every failure to a {@link GatewayError}, and streams server-sent events without buffering them; cancelling a stream
- * closes its connection. Each call is observed as {@code http.client.requests} ({@link UpstreamObservation}), the
- * trace context going with the request.
+ * every failure to a {@link GatewayError}, and streams server-sent events without buffering them; a stream read to its
+ * end leaves its connection to the next call, cancelling one closes its connection. Each call is observed as
+ * {@code http.client.requests} ({@link UpstreamObservation}), the trace context going with the request.
  */
 public final class UpstreamClient implements AutoCloseable {
 
@@ -55,6 +56,11 @@ public final class UpstreamClient implements AutoCloseable {
     public static final String REQUEST_ID_HEADER = "x-request-id";
     /** More connections than a process has sockets: only the deployments' bulkheads bound them. */
     private static final int MAX_CONNECTIONS_PER_HOST = 65_536;
+    /**
+     * How long a stream's body may go on after its {@code [DONE]} before the connection is closed instead of going
+     * back to the pool (at most half the stream-idle timeout, so that the stream still ends as a stream that ended).
+     */
+    private static final Duration BODY_END_AFTER_DONE = Duration.ofSeconds(1);
     private static final String APPLICATION_JSON = MediaType.APPLICATION_JSON_VALUE;
     private static final String TEXT_EVENT_STREAM = MediaType.TEXT_EVENT_STREAM_VALUE;
 
@@ -65,8 +71,7 @@ public final class UpstreamClient implements AutoCloseable {
      * ({@code max-concurrent}) bounds those, so a call past it fails over instead of queueing here for a connection; a
      * connection idle for a minute is closed, before a load balancer drops it under a request.
      */
-    private final ConnectionProvider connections = ConnectionProvider.builder("deployments").maxConnections(MAX_CONNECTIONS_PER_HOST)
-            .pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(60)).build();
+    private final ConnectionProvider connections;
     private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
 
     private final int maxResponseBytes;
@@ -79,6 +84,13 @@ public final class UpstreamClient implements AutoCloseable {
      * @param deadline         bound on a whole non-streamed call (streams are bounded by the stream-idle timeout between events)
      */
     public UpstreamClient(Json json, ObservationRegistry observations, int maxResponseBytes, Duration deadline) {
+        this(json, observations, maxResponseBytes, deadline, MAX_CONNECTIONS_PER_HOST);
+    }
+
+    /** As the public constructor, with at most {@code connectionsPerHost} connections to a host (a test's pool of one). */
+    UpstreamClient(Json json, ObservationRegistry observations, int maxResponseBytes, Duration deadline, int connectionsPerHost) {
+        this.connections = ConnectionProvider.builder("deployments").maxConnections(connectionsPerHost)
+                .pendingAcquireMaxCount(-1).maxIdleTime(Duration.ofSeconds(60)).build();
         this.json = json;
         this.observations = observations;
         this.maxResponseBytes = maxResponseBytes;
@@ -127,9 +139,9 @@ public final class UpstreamClient implements AutoCloseable {
                             throw unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream");
                         }
                         Duration firstByteLeft = timeouts.firstByte().minusNanos(System.nanoTime() - sent);
-                        Flux<T> decoded = events(answer.connection())
-                                .filter(data -> !data.isBlank())
-                                .takeWhile(data -> !data.trim().equals("[DONE]"))
+                        Duration bodyEnd = BODY_END_AFTER_DONE.compareTo(timeouts.streamIdle().dividedBy(2)) < 0 ? BODY_END_AFTER_DONE
+                                : timeouts.streamIdle().dividedBy(2);
+                        Flux<T> decoded = beforeDone(events(answer.connection()), bodyEnd)
                                 .map(data -> decode(deployment, data, decoder));
                         return Timeouts.eachBefore(decoded, Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
                                         event -> Mono.delay(timeouts.streamIdle()), "no event within the first-byte or stream-idle timeout")
@@ -219,6 +231,31 @@ public final class UpstreamClient implements AutoCloseable {
         return Timeouts.eachWithin(answer.connection().inbound().receive(), idle, "no more of the answer")
                 .collect(() -> new Bytes(length < 0 ? 1024 : length, maxResponseBytes), Bytes::add)
                 .map(Bytes::toArray);
+    }
+
+    /**
+     * The events before {@code [DONE]}. The body is read on to its end, which follows at once from a deployment that
+     * keeps to the format, so that the connection goes back to the pool: a stream cut off at its {@code [DONE]} cost a
+     * new connection for the next call. A body not ended within {@code bodyEnd} of its {@code [DONE]} is cut off there
+     * (its connection closed) and the stream ends as it would have; what follows {@code [DONE]} is no event.
+     */
+    private static Flux<String> beforeDone(Flux<String> events, Duration bodyEnd) {
+        return Flux.defer(() -> {
+            Sinks.Empty<Void> done = Sinks.empty();
+            boolean[] ended = {false};
+            return events.takeUntilOther(done.asMono().then(Mono.delay(bodyEnd)))
+                    .handle((data, sink) -> {
+                        if (ended[0] || data.isBlank()) {
+                            return;
+                        }
+                        if (data.trim().equals("[DONE]")) {
+                            ended[0] = true;
+                            done.tryEmitEmpty();
+                        } else {
+                            sink.next(data);
+                        }
+                    });
+        });
     }
 
     /** The {@code data} of each event of the body, as it arrives. */

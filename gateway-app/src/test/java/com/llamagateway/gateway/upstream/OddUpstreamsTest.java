@@ -28,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -42,11 +43,13 @@ class OddUpstreamsTest {
     private static final int MAX_RESPONSE = 10 * 1024 * 1024;
     private static final Duration DEADLINE = Duration.ofSeconds(3);
     private static DisposableServer server;
+    /** Connections the deployment has accepted. */
+    private static final AtomicInteger opened = new AtomicInteger();
     private final Json json = new Json(64, 1024 * 1024, MAX_RESPONSE);
 
     @BeforeAll
     static void deployment() {
-        server = HttpServer.create().host("127.0.0.1").port(0).route(routes -> routes
+        server = HttpServer.create().host("127.0.0.1").port(0).doOnChannelInit((observer, channel, address) -> opened.incrementAndGet()).route(routes -> routes
                 .post("/big/{bytes}/v1/chat/completions", (request, response) -> request.receive().then(response
                         .header("Content-Type", "application/json")
                         .sendString(Mono.just(answer(Integer.parseInt(request.param("bytes"))))).then()))
@@ -57,6 +60,14 @@ class OddUpstreamsTest {
                         .header("Content-Type", "text/event-stream")
                         .sendString(Flux.just("data: " + EVENTS.get(request.param("first")) + "\n\n",
                                 "data: " + EVENTS.get(request.param("second")) + "\n\n", "data: [DONE]\n\n")).then()))
+                .post("/done-then-more/v1/chat/completions", (request, response) -> request.receive().then(response
+                        .header("Content-Type", "text/event-stream")
+                        .sendString(Flux.just("data: " + EVENTS.get("good") + "\n\n", "data: [DONE]\n\n", "data: " + EVENTS.get("good") + "\n\n"))
+                        .then()))
+                .post("/done-then-open/v1/chat/completions", (request, response) -> request.receive().then(response
+                        .header("Content-Type", "text/event-stream")
+                        .sendString(Flux.concat(Flux.just("data: " + EVENTS.get("good") + "\n\n", "data: [DONE]\n\n"), Flux.never()))
+                        .then()))
                 .post("/not-utf8/v1/chat/completions", (request, response) -> request.receive().then(response
                         .header("Content-Type", "application/json")
                         .send(Mono.just(Unpooled.wrappedBuffer(notUtf8Answer()))).then()))
@@ -133,7 +144,11 @@ class OddUpstreamsTest {
      * completes once the stream counts as answered, with the events from the first on.
      */
     private Mono<Flux<CanonicalChunk>> answered(UpstreamClient client, String first, String second) {
-        Deployment deployment = deployment("/events/" + first + "/" + second);
+        return answered(client, "/events/" + first + "/" + second);
+    }
+
+    private Mono<Flux<CanonicalChunk>> answered(UpstreamClient client, String prefix) {
+        Deployment deployment = deployment(prefix);
         V1Codec v1 = new V1Codec(json);
         CanonicalRequest request = v1.decodeRequest(Operation.CHAT, json.read(
                 "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true}".getBytes(StandardCharsets.UTF_8)),
@@ -175,6 +190,49 @@ class OddUpstreamsTest {
         try (UpstreamClient client = client()) {
             List<CanonicalChunk> seen = answered(client, "good", "good").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20));
             assertThat(seen).hasSize(2).allSatisfy(chunk -> assertThat(chunk.id()).isEqualTo("c1"));
+        }
+    }
+
+    @Test
+    void aStreamReadToItsEndLeavesItsConnectionToTheNextCall() {
+        // a pool of one connection: a call waits for it to come back, or for a new one if it was closed
+        try (UpstreamClient client = new UpstreamClient(json, io.micrometer.observation.ObservationRegistry.NOOP, MAX_RESPONSE, DEADLINE, 1)) {
+            int before = opened.get();
+            for (int i = 0; i < 3; i++) {
+                assertThat(answered(client, "good", "good").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20))).hasSize(2);
+            }
+            assertThat(opened.get() - before).as("connections opened for three streams").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anAnswerReadToItsEndLeavesItsConnectionToTheNextCall() {
+        try (UpstreamClient client = new UpstreamClient(json, io.micrometer.observation.ObservationRegistry.NOOP, MAX_RESPONSE, DEADLINE, 1)) {
+            int before = opened.get();
+            Deployment deployment = deployment("/big/100");
+            for (int i = 0; i < 3; i++) {
+                client.call(deployment, new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r1").block(Duration.ofSeconds(20));
+            }
+            assertThat(opened.get() - before).as("connections opened for three calls").isEqualTo(1);
+        }
+    }
+
+    @Test
+    void whatFollowsDoneIsNoEvent() {
+        try (UpstreamClient client = client()) {
+            assertThat(answered(client, "/done-then-more").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20))).hasSize(1);
+        }
+    }
+
+    @Test
+    void aBodyLeftOpenAfterDoneEndsTheStreamAllTheSameAndItsConnectionIsClosed() {
+        try (UpstreamClient client = new UpstreamClient(json, io.micrometer.observation.ObservationRegistry.NOOP, MAX_RESPONSE, DEADLINE, 1)) {
+            int before = opened.get();
+            // ends (no error, no stream-idle timeout) once the body has not ended a while after [DONE]
+            assertThat(answered(client, "/done-then-open").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20))).hasSize(1);
+            // the one connection was closed, not left to the pool in the middle of a body: the next call gets a new one
+            assertThat(answered(client, "good", "good").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20))).hasSize(2);
+            assertThat(opened.get() - before).isEqualTo(2);
         }
     }
 
