@@ -56,10 +56,7 @@ public final class UpstreamClient implements AutoCloseable {
     public static final String REQUEST_ID_HEADER = "x-request-id";
     /** More connections than a process has sockets: only the deployments' bulkheads bound them. */
     private static final int MAX_CONNECTIONS_PER_HOST = 65_536;
-    /**
-     * How long a stream's body may go on after its {@code [DONE]} before the connection is closed instead of going
-     * back to the pool (at most half the stream-idle timeout, so that the stream still ends as a stream that ended).
-     */
+    /** How long a stream's body may go on after its {@code [DONE]} before the connection is closed ({@link #bodyEndAfterDone}). */
     private static final Duration BODY_END_AFTER_DONE = Duration.ofSeconds(1);
     private static final String APPLICATION_JSON = MediaType.APPLICATION_JSON_VALUE;
     private static final String TEXT_EVENT_STREAM = MediaType.TEXT_EVENT_STREAM_VALUE;
@@ -139,12 +136,8 @@ public final class UpstreamClient implements AutoCloseable {
                             throw unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream");
                         }
                         Duration firstByteLeft = timeouts.firstByte().minusNanos(System.nanoTime() - sent);
-                        Duration bodyEnd = BODY_END_AFTER_DONE.compareTo(timeouts.streamIdle().dividedBy(2)) < 0 ? BODY_END_AFTER_DONE
-                                : timeouts.streamIdle().dividedBy(2);
-                        Flux<T> decoded = beforeDone(events(answer.connection()), bodyEnd)
-                                .map(data -> decode(deployment, data, decoder));
-                        return Timeouts.eachBefore(decoded, Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
-                                        event -> Mono.delay(timeouts.streamIdle()), "no event within the first-byte or stream-idle timeout")
+                        return beforeDone(events(answer.connection()), firstByteLeft, timeouts.streamIdle())
+                                .map(data -> decode(deployment, data, decoder))
                                 .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
                     })
                     .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e))
@@ -234,28 +227,43 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /**
-     * The events before {@code [DONE]}. The body is read on to its end, which follows at once from a deployment that
-     * keeps to the format, so that the connection goes back to the pool: a stream cut off at its {@code [DONE]} cost a
-     * new connection for the next call. A body not ended within {@code bodyEnd} of its {@code [DONE]} is cut off there
-     * (its connection closed) and the stream ends as it would have; what follows {@code [DONE]} is no event.
+     * The events' {@code data} before {@code [DONE]}: the first within {@code firstByteLeft}, each next, {@code [DONE]}
+     * too, within {@code streamIdle} of the one before. The body is read on to its end, which follows at once from a
+     * deployment that keeps to the format, so that the connection goes back to the pool: a stream cut off at its
+     * {@code [DONE]} cost a new connection for the next call. A body not ended within {@link #bodyEndAfterDone} of its
+     * {@code [DONE]} is cut off there (its connection closed) and the stream ends as it would have; what follows
+     * {@code [DONE]} is no event.
      */
-    private static Flux<String> beforeDone(Flux<String> events, Duration bodyEnd) {
+    static Flux<String> beforeDone(Flux<String> data, Duration firstByteLeft, Duration streamIdle) {
+        Duration bodyEnd = bodyEndAfterDone(streamIdle);
         return Flux.defer(() -> {
             Sinks.Empty<Void> done = Sinks.empty();
             boolean[] ended = {false};
-            return events.takeUntilOther(done.asMono().then(Mono.delay(bodyEnd)))
-                    .handle((data, sink) -> {
-                        if (ended[0] || data.isBlank()) {
+            return Timeouts.eachBefore(data.filter(event -> !event.isBlank()),
+                            Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
+                            event -> Mono.delay(streamIdle), "no event within the first-byte or stream-idle timeout")
+                    .takeUntilOther(done.asMono().then(Mono.delay(bodyEnd)))
+                    .handle((event, sink) -> {
+                        if (ended[0]) {
                             return;
                         }
-                        if (data.trim().equals("[DONE]")) {
+                        if (event.trim().equals("[DONE]")) {
                             ended[0] = true;
                             done.tryEmitEmpty();
                         } else {
-                            sink.next(data);
+                            sink.next(event);
                         }
                     });
         });
+    }
+
+    /**
+     * {@link #BODY_END_AFTER_DONE}, at most half the stream-idle timeout: the stream-idle timeout, restarted by the
+     * {@code [DONE]}, cannot fail a stream that has ended.
+     */
+    private static Duration bodyEndAfterDone(Duration streamIdle) {
+        Duration half = streamIdle.dividedBy(2);
+        return BODY_END_AFTER_DONE.compareTo(half) < 0 ? BODY_END_AFTER_DONE : half;
     }
 
     /** The {@code data} of each event of the body, as it arrives. */

@@ -131,6 +131,11 @@ class OddUpstreamsTest {
         return new UpstreamClient(json, io.micrometer.observation.ObservationRegistry.NOOP, MAX_RESPONSE, DEADLINE);
     }
 
+    /** A pool of one connection: a call waits for it to come back, or opens a new one if it was closed. */
+    private UpstreamClient clientOfOneConnection() {
+        return new UpstreamClient(json, io.micrometer.observation.ObservationRegistry.NOOP, MAX_RESPONSE, DEADLINE, 1);
+    }
+
     private JsonNode call(String prefix) {
         Deployment deployment = deployment(prefix);
         try (UpstreamClient client = client()) {
@@ -155,6 +160,11 @@ class OddUpstreamsTest {
                 new HttpHeaders());
         return client.stream(deployment, new BackendRequest("/v1/chat/completions", Map.of(), json.object()), "r1", data -> v1.decodeChunk(request, data))
                 .flatMap(FirstEvent::awaited);
+    }
+
+    /** Every chunk of a stream that ends. */
+    private List<CanonicalChunk> chunks(UpstreamClient client, String prefix) {
+        return answered(client, prefix).flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20));
     }
 
     @Test
@@ -188,18 +198,17 @@ class OddUpstreamsTest {
     @Test
     void twoGoodEventsAreTwoChunks() {
         try (UpstreamClient client = client()) {
-            List<CanonicalChunk> seen = answered(client, "good", "good").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20));
+            List<CanonicalChunk> seen = chunks(client, "/events/good/good");
             assertThat(seen).hasSize(2).allSatisfy(chunk -> assertThat(chunk.id()).isEqualTo("c1"));
         }
     }
 
     @Test
     void aStreamReadToItsEndLeavesItsConnectionToTheNextCall() {
-        // a pool of one connection: a call waits for it to come back, or for a new one if it was closed
-        try (UpstreamClient client = new UpstreamClient(json, io.micrometer.observation.ObservationRegistry.NOOP, MAX_RESPONSE, DEADLINE, 1)) {
+        try (UpstreamClient client = clientOfOneConnection()) {
             int before = opened.get();
             for (int i = 0; i < 3; i++) {
-                assertThat(answered(client, "good", "good").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20))).hasSize(2);
+                assertThat(chunks(client, "/events/good/good")).hasSize(2);
             }
             assertThat(opened.get() - before).as("connections opened for three streams").isEqualTo(1);
         }
@@ -207,7 +216,7 @@ class OddUpstreamsTest {
 
     @Test
     void anAnswerReadToItsEndLeavesItsConnectionToTheNextCall() {
-        try (UpstreamClient client = new UpstreamClient(json, io.micrometer.observation.ObservationRegistry.NOOP, MAX_RESPONSE, DEADLINE, 1)) {
+        try (UpstreamClient client = clientOfOneConnection()) {
             int before = opened.get();
             Deployment deployment = deployment("/big/100");
             for (int i = 0; i < 3; i++) {
@@ -220,18 +229,18 @@ class OddUpstreamsTest {
     @Test
     void whatFollowsDoneIsNoEvent() {
         try (UpstreamClient client = client()) {
-            assertThat(answered(client, "/done-then-more").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20))).hasSize(1);
+            assertThat(chunks(client, "/done-then-more")).hasSize(1);
         }
     }
 
     @Test
     void aBodyLeftOpenAfterDoneEndsTheStreamAllTheSameAndItsConnectionIsClosed() {
-        try (UpstreamClient client = new UpstreamClient(json, io.micrometer.observation.ObservationRegistry.NOOP, MAX_RESPONSE, DEADLINE, 1)) {
+        try (UpstreamClient client = clientOfOneConnection()) {
             int before = opened.get();
             // ends (no error, no stream-idle timeout) once the body has not ended a while after [DONE]
-            assertThat(answered(client, "/done-then-open").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20))).hasSize(1);
+            assertThat(chunks(client, "/done-then-open")).hasSize(1);
             // the one connection was closed, not left to the pool in the middle of a body: the next call gets a new one
-            assertThat(answered(client, "good", "good").flatMapMany(events -> events).collectList().block(Duration.ofSeconds(20))).hasSize(2);
+            assertThat(chunks(client, "/events/good/good")).hasSize(2);
             assertThat(opened.get() - before).isEqualTo(2);
         }
     }

@@ -1,0 +1,101 @@
+package com.llamagateway.gateway.upstream;
+
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.test.StepVerifier;
+
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** A stream's events up to its {@code [DONE]}, and how long each may take, on a clock the test holds. */
+class BeforeDoneTest {
+
+    private static final Duration FIRST_BYTE = Duration.ofSeconds(5);
+    private static final Duration IDLE = Duration.ofSeconds(10);
+
+    private static Mono<String> after(Duration delay, String data) {
+        return Mono.delay(delay).map(tick -> data);
+    }
+
+    @Test
+    void aBodyThatEndsAfterItsDoneEndsTheStreamThere() {
+        AtomicBoolean cancelled = new AtomicBoolean();
+        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
+                        Flux.concat(after(Duration.ofSeconds(1), "a"), after(Duration.ofSeconds(1), "b"), Mono.just("[DONE]"))
+                                .doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE))
+                .thenAwait(Duration.ofSeconds(1))
+                .expectNext("a")
+                .thenAwait(Duration.ofSeconds(1))
+                .expectNext("b")
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+        assertThat(cancelled).as("the body read to its end, not cut off").isFalse();
+    }
+
+    @Test
+    void aDoneLateInTheStreamIdleTimeoutEndsTheStreamWhenTheBodyStaysOpen() {
+        // [DONE] 9.5 s after the event, the body never ends: the stream-idle timeout restarts at [DONE], so the wait of
+        // a second for the body's end cuts the body off and the stream ends, instead of failing 10 s after the event
+        AtomicBoolean cancelled = new AtomicBoolean();
+        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
+                        Flux.concat(Mono.just("a"), after(Duration.ofMillis(9_500), "[DONE]"), Flux.never())
+                                .doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE))
+                .expectNext("a")
+                .expectNoEvent(Duration.ofMillis(10_499))
+                .thenAwait(Duration.ofMillis(1))
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+        assertThat(cancelled).as("the body left open is cut off").isTrue();
+    }
+
+    @Test
+    void aShortStreamIdleTimeoutWaitsHalfOfItForTheBodysEnd() {
+        Duration idle = Duration.ofMillis(600);
+        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
+                        Flux.concat(Mono.just("a"), after(Duration.ofMillis(500), "[DONE]"), Flux.never()), FIRST_BYTE, idle))
+                .expectNext("a")
+                .expectNoEvent(Duration.ofMillis(799))
+                .thenAwait(Duration.ofMillis(1))
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void whatFollowsDoneIsNoEvent() {
+        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(Flux.just("a", "[DONE]", "b", " [DONE] "), FIRST_BYTE, IDLE))
+                .expectNext("a")
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aSilenceLongerThanTheStreamIdleTimeoutFailsTheStream() {
+        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
+                        Flux.concat(Mono.just("a"), after(IDLE.plusMillis(1), "b")), FIRST_BYTE, IDLE))
+                .expectNext("a")
+                .expectNoEvent(IDLE.minusMillis(1))
+                .thenAwait(Duration.ofMillis(1))
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(TimeoutException.class)
+                        .hasMessage("no event within the first-byte or stream-idle timeout"))
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void theFirstEventComesWithinWhatIsLeftOfTheFirstByteTimeout() {
+        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(after(Duration.ofSeconds(2), "a").flux(), Duration.ofSeconds(1), IDLE))
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(999))
+                .thenAwait(Duration.ofMillis(1))
+                .expectError(TimeoutException.class)
+                .verify(Duration.ofSeconds(10));
+        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(after(Duration.ofMillis(1), "a").flux(), Duration.ofSeconds(-1), IDLE))
+                .expectSubscription()
+                .thenAwait(Duration.ZERO)
+                .expectError(TimeoutException.class)
+                .verify(Duration.ofSeconds(10));
+    }
+}
