@@ -7,6 +7,7 @@
 # after 60 s had 23 % of its samples in the compiler and half the steady rate), PROFILE_SECONDS profiled (default 30),
 # PROFILE_EVENT (cpu|alloc),
 # PROFILE_BODY the request (default bench/chat-2k.json; bench/chat-2k-stream.json: 32-event streams, sent at once);
+# PROFILE_JAVA_OPTS more JVM options for the gateway (split on spaces),
 # BENCH_SAFETY blocklist (default: compare.sh's blocklist screens every prompt) or none.
 # Writes $PROFILE_DIR/<date>-<label>.collapsed (default /tmp/llgw-profiles; folded stacks, ~100 MB: flamegraph.pl or
 # speedscope read them; not for the repository) and prints the hottest frames of our own code and the
@@ -29,7 +30,7 @@ AGENT=$WORK/ap/linux-x64/libasyncProfiler.so
 start_simulator $SIM_PORT $SIM_KEY
 write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
 [ "${BENCH_SAFETY:-blocklist}" = blocklist ] && safety_yaml >> "$WORK/gateway.yaml"
-start_pinned_gateway $GW_PORT -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints -- "$@"
+start_pinned_gateway $GW_PORT -XX:+UnlockDiagnosticVMOptions -XX:+DebugNonSafepoints ${PROFILE_JAVA_OPTS:-} -- "$@"
 URL=http://127.0.0.1:$GW_PORT/v1/chat/completions
 # instant answers: the gateway, not the simulated generation, is what the load waits on
 sim_delay 0
@@ -61,6 +62,7 @@ share "usage recorder (meters, queue)" "UsageRecorder.record"
 share "request usage tracking" "RequestUsage"
 share "quota admission" "Admission"
 share "Jackson" "tools/jackson"
+share "Netty's buffer leak detection" "ResourceLeakDetector"
 echo "hottest frames of com/llamagateway (self + callees):"
 awk '{n=$NF; $NF=""; split($0, f, ";"); delete seen; for (i in f) if (f[i] ~ /^com\/llamagateway/ && !(f[i] in seen)) {seen[f[i]]=1; c[f[i]]+=n}}
      END {for (k in c) print c[k], k}' "$OUT.collapsed" | sort -rn | head -25 | awk -v t="$TOTAL" '{printf "  %5.1f %%  %s\n", 100 * $1 / t, $2}'
