@@ -4,6 +4,7 @@ import com.llamagateway.gateway.protocol.BackendRequest;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.reactive.IdleTimer;
 import com.llamagateway.gateway.reactive.Timeouts;
 import com.llamagateway.gateway.routing.Deployment;
 import io.micrometer.observation.Observation;
@@ -42,6 +43,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * Calls deployments over HTTP: one Reactor Netty client per deployment (its own connect timeout) on a shared
@@ -136,7 +138,7 @@ public final class UpstreamClient implements AutoCloseable {
                             throw unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream");
                         }
                         Duration firstByteLeft = timeouts.firstByte().minusNanos(System.nanoTime() - sent);
-                        return beforeDone(events(answer.connection()), firstByteLeft, timeouts.streamIdle())
+                        return beforeDone(events(answer.connection()), firstByteLeft, timeouts.streamIdle(), System::nanoTime)
                                 .map(data -> decode(deployment, data, decoder))
                                 .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
                     })
@@ -234,16 +236,18 @@ public final class UpstreamClient implements AutoCloseable {
      * {@code [DONE]} is cut off there (its connection closed) and the stream ends as it would have; what follows
      * {@code [DONE]} is no event.
      */
-    static Flux<String> beforeDone(Flux<String> data, Duration firstByteLeft, Duration streamIdle) {
+    static Flux<String> beforeDone(Flux<String> data, Duration firstByteLeft, Duration streamIdle, LongSupplier nanoClock) {
         Duration bodyEnd = bodyEndAfterDone(streamIdle);
         return Flux.defer(() -> {
+            IdleTimer idle = new IdleTimer(firstByteLeft, streamIdle, nanoClock);
             Sinks.Empty<Void> done = Sinks.empty();
             boolean[] ended = {false};
-            return Timeouts.eachBefore(data.filter(event -> !event.isBlank()),
-                            Mono.delay(firstByteLeft.isNegative() ? Duration.ZERO : firstByteLeft),
-                            event -> Mono.delay(streamIdle), "no event within the first-byte or stream-idle timeout")
-                    .takeUntilOther(done.asMono().then(Mono.delay(bodyEnd)))
-                    .handle((event, sink) -> {
+            return data.takeUntilOther(Mono.<Object>firstWithSignal(idle.expiry(), done.asMono().then(Mono.delay(bodyEnd))))
+                    .<String>handle((event, sink) -> {
+                        if (event.isBlank()) {
+                            return; // no event: the timer goes on
+                        }
+                        idle.restart();
                         if (ended[0]) {
                             return;
                         }
@@ -253,7 +257,8 @@ public final class UpstreamClient implements AutoCloseable {
                         } else {
                             sink.next(event);
                         }
-                    });
+                    })
+                    .concatWith(idle.failureIfExpired("no event within the first-byte or stream-idle timeout"));
         });
     }
 

@@ -4,10 +4,13 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,6 +19,8 @@ class BeforeDoneTest {
 
     private static final Duration FIRST_BYTE = Duration.ofSeconds(5);
     private static final Duration IDLE = Duration.ofSeconds(10);
+    /** the clock of the virtual time StepVerifier runs the test on */
+    private static final LongSupplier VIRTUAL = () -> VirtualTimeScheduler.get().now(TimeUnit.NANOSECONDS);
 
     private static Mono<String> after(Duration delay, String data) {
         return Mono.delay(delay).map(tick -> data);
@@ -26,7 +31,7 @@ class BeforeDoneTest {
         AtomicBoolean cancelled = new AtomicBoolean();
         StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
                         Flux.concat(after(Duration.ofSeconds(1), "a"), after(Duration.ofSeconds(1), "b"), Mono.just("[DONE]"))
-                                .doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE))
+                                .doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE, VIRTUAL))
                 .thenAwait(Duration.ofSeconds(1))
                 .expectNext("a")
                 .thenAwait(Duration.ofSeconds(1))
@@ -43,7 +48,7 @@ class BeforeDoneTest {
         AtomicBoolean cancelled = new AtomicBoolean();
         StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
                         Flux.concat(Mono.just("a"), after(Duration.ofMillis(9_500), "[DONE]"), Flux.never())
-                                .doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE))
+                                .doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE, VIRTUAL))
                 .expectNext("a")
                 .expectNoEvent(Duration.ofMillis(10_499))
                 .thenAwait(Duration.ofMillis(1))
@@ -56,7 +61,7 @@ class BeforeDoneTest {
     void aShortStreamIdleTimeoutWaitsHalfOfItForTheBodysEnd() {
         Duration idle = Duration.ofMillis(600);
         StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
-                        Flux.concat(Mono.just("a"), after(Duration.ofMillis(500), "[DONE]"), Flux.never()), FIRST_BYTE, idle))
+                        Flux.concat(Mono.just("a"), after(Duration.ofMillis(500), "[DONE]"), Flux.never()), FIRST_BYTE, idle, VIRTUAL))
                 .expectNext("a")
                 .expectNoEvent(Duration.ofMillis(799))
                 .thenAwait(Duration.ofMillis(1))
@@ -66,33 +71,35 @@ class BeforeDoneTest {
 
     @Test
     void whatFollowsDoneIsNoEvent() {
-        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(Flux.just("a", "[DONE]", "b", " [DONE] "), FIRST_BYTE, IDLE))
+        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(Flux.just("a", "[DONE]", "b", " [DONE] "), FIRST_BYTE, IDLE, VIRTUAL))
                 .expectNext("a")
                 .expectComplete()
                 .verify(Duration.ofSeconds(10));
     }
 
     @Test
-    void aSilenceLongerThanTheStreamIdleTimeoutFailsTheStream() {
+    void aSilenceLongerThanTheStreamIdleTimeoutFailsTheStreamAndCutsTheBodyOff() {
+        AtomicBoolean cancelled = new AtomicBoolean();
         StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
-                        Flux.concat(Mono.just("a"), after(IDLE.plusMillis(1), "b")), FIRST_BYTE, IDLE))
+                        Flux.concat(Mono.just("a"), after(IDLE.plusMillis(1), "b")).doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE, VIRTUAL))
                 .expectNext("a")
                 .expectNoEvent(IDLE.minusMillis(1))
                 .thenAwait(Duration.ofMillis(1))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(TimeoutException.class)
                         .hasMessage("no event within the first-byte or stream-idle timeout"))
                 .verify(Duration.ofSeconds(10));
+        assertThat(cancelled).isTrue();
     }
 
     @Test
     void theFirstEventComesWithinWhatIsLeftOfTheFirstByteTimeout() {
-        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(after(Duration.ofSeconds(2), "a").flux(), Duration.ofSeconds(1), IDLE))
+        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(after(Duration.ofSeconds(2), "a").flux(), Duration.ofSeconds(1), IDLE, VIRTUAL))
                 .expectSubscription()
                 .expectNoEvent(Duration.ofMillis(999))
                 .thenAwait(Duration.ofMillis(1))
                 .expectError(TimeoutException.class)
                 .verify(Duration.ofSeconds(10));
-        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(after(Duration.ofMillis(1), "a").flux(), Duration.ofSeconds(-1), IDLE))
+        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(after(Duration.ofMillis(1), "a").flux(), Duration.ofSeconds(-1), IDLE, VIRTUAL))
                 .expectSubscription()
                 .thenAwait(Duration.ZERO)
                 .expectError(TimeoutException.class)
