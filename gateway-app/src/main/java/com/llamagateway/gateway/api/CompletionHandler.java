@@ -6,6 +6,7 @@ import com.llamagateway.gateway.pipeline.Inbound;
 import com.llamagateway.gateway.protocol.CallerDialect;
 import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.protocol.Operation;
+import com.llamagateway.gateway.reactive.Contexts;
 import com.llamagateway.gateway.security.TeamKeyAuthentication;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
@@ -28,10 +29,10 @@ public final class CompletionHandler {
 
     public Mono<ServerResponse> handle(ServerRequest request, CallerDialect caller, Operation operation) {
         String requestId = RequestIdFilter.of(request.exchange());
-        return TeamKeyAuthentication.teamOf(request.principal()).flatMap(team -> bodies.read(request)
+        return Contexts.heldHere(TeamKeyAuthentication.teamOf(request.principal()).flatMap(team -> bodies.read(request)
                         .flatMap(body -> pipeline.handle(new Inbound(requestId, team, caller, operation, body, request.headers().asHttpHeaders()))))
                 .map(this::render)
-                .onErrorResume(error -> errors.render(caller, error, requestId));
+                .onErrorResume(error -> errors.render(caller, error, requestId)));
     }
 
     private ServerResponse render(Answer answer) {

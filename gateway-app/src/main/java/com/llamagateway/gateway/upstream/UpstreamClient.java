@@ -4,6 +4,7 @@ import com.llamagateway.gateway.protocol.BackendRequest;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import com.llamagateway.gateway.protocol.Json;
+import com.llamagateway.gateway.reactive.Contexts;
 import com.llamagateway.gateway.reactive.IdleTimer;
 import com.llamagateway.gateway.reactive.Timeouts;
 import com.llamagateway.gateway.routing.Deployment;
@@ -102,7 +103,7 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public Mono<JsonNode> call(Deployment deployment, BackendRequest request, String requestId) {
         Deployment.Timeouts timeouts = deployment.timeouts();
-        return answered(deployment, request, requestId, APPLICATION_JSON)
+        return Contexts.heldHere(answered(deployment, request, requestId, APPLICATION_JSON)
                 .flatMap(answer -> {
                     MediaType type = contentType(deployment, answer);
                     if (type != null && !MediaType.APPLICATION_JSON.isCompatibleWith(type) && !type.getSubtype().endsWith("+json")) {
@@ -114,7 +115,7 @@ public final class UpstreamClient implements AutoCloseable {
                 .transform(answer -> Timeouts.within(answer, deadline, "no complete answer"))
                 .flatMap(body -> body.length == 0 ? Mono.error(unreadable(deployment, "an empty answer"))
                         : Mono.just(decode(deployment, body, json::readUntrusted)))
-                .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
+                .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e)));
     }
 
     /**
@@ -128,7 +129,7 @@ public final class UpstreamClient implements AutoCloseable {
      */
     public <T> Mono<Flux<T>> stream(Deployment deployment, BackendRequest request, String requestId, Function<String, T> decoder) {
         Deployment.Timeouts timeouts = deployment.timeouts();
-        return Mono.defer(() -> {
+        return Contexts.heldHere(Mono.defer(() -> {
             long sent = System.nanoTime();
             return answered(deployment, request, requestId, TEXT_EVENT_STREAM)
                     .map(answer -> {
@@ -138,15 +139,15 @@ public final class UpstreamClient implements AutoCloseable {
                             throw unreadable(deployment, "a " + type + " body to a streaming request instead of an event stream");
                         }
                         Duration firstByteLeft = timeouts.firstByte().minusNanos(System.nanoTime() - sent);
-                        return beforeDone(events(answer.connection()), firstByteLeft, timeouts.streamIdle(), System::nanoTime)
+                        return Contexts.heldHere(beforeDone(events(answer.connection()), firstByteLeft, timeouts.streamIdle(), System::nanoTime)
                                 .map(data -> decode(deployment, data, decoder))
-                                .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e));
+                                .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e)));
                     })
                     .onErrorMap(e -> !(e instanceof GatewayError), e -> mapped(deployment, e))
                     // the connection keeps this answer's subscriber while its events flow: once answered, the caller's
                     // chain (the request, the prompt) is let go, for the stream outlives it
                     .onTerminateDetach();
-        });
+        }));
     }
 
     /** A deployment's 2xx status and headers, its body still to read; the body of any other status read into its error. */
