@@ -34,6 +34,12 @@ public final class RequestIdFilter implements WebFilter, Ordered {
         return chain.filter(exchange);
     }
 
+    /** The name Spring's filter chain gives this filter's checkpoint on every request: a constant, not an identity hash code. */
+    @Override
+    public String toString() {
+        return "RequestIdFilter";
+    }
+
     @Override
     public int getOrder() {
         return Ordered.HIGHEST_PRECEDENCE;

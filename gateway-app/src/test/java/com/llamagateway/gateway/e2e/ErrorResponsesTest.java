@@ -6,6 +6,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationContext;
+import org.springframework.security.web.server.WebFilterChainProxy;
+import org.springframework.test.util.ReflectionTestUtils;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.MediaType;
@@ -248,6 +250,12 @@ class ErrorResponsesTest extends GatewayIntegrationTest {
     @ValueSource(strings = {"/v1/embeddings", "/nowhere"})
     void unknownRoutesAnswerInTheirDialect(String path) {
         expectError(post(path, "{}"), path, 404, "not_found", null);
+    }
+
+    @Test
+    void theSecurityFiltersRunWithoutACheckpointEach(@Autowired WebFilterChainProxy security) {
+        assertThat(ReflectionTestUtils.getField(security, "filterChainDecorator")).extracting(decorator -> decorator.getClass().getSimpleName())
+                .isEqualTo("SecurityFiltersInOrder");
     }
 
     /**
