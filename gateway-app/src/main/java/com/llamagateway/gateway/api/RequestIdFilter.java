@@ -1,12 +1,12 @@
 package com.llamagateway.gateway.api;
 
+import com.llamagateway.gateway.RandomIds;
 import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** Gives every exchange an {@code x-request-id}: the caller's if it sent a sane one, else a new one; echoed on every response. */
@@ -23,7 +23,7 @@ public final class RequestIdFilter implements WebFilter, Ordered {
 
     /** The id for a request that sent {@code sent} (or null): the caller's if it is sane, else a new one. */
     static String chosen(String sent) {
-        return sent != null && SANE.matcher(sent).matches() ? sent : UUID.randomUUID().toString();
+        return sent != null && SANE.matcher(sent).matches() ? sent : RandomIds.uuid();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package com.llamagateway.gateway.protocol;
 
+import com.llamagateway.gateway.RandomIds;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 
 /**
  * Reading and writing the OpenAI-shaped JSON that the v1 and azure-inference dialects share (messages, choices,
@@ -569,6 +569,6 @@ public final class OpenAiShape {
 
     /** An id in OpenAI's style for answers whose deployment gave none. */
     public static String newId(Operation operation) {
-        return (operation == Operation.CHAT ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+        return (operation == Operation.CHAT ? "chatcmpl-" : "cmpl-") + RandomIds.hex32();
     }
 }

@@ -1,5 +1,6 @@
 package com.llamagateway.gateway.quota;
 
+import com.llamagateway.gateway.RandomIds;
 import com.llamagateway.gateway.protocol.CanonicalRequest;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
@@ -12,7 +13,6 @@ import reactor.core.publisher.Mono;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 
 /**
  * The admission stage: builds what a request may cost ({@link Demand}) and asks the store to reserve it on the
@@ -78,7 +78,7 @@ public final class Admission {
             List<ScopeQuota> pool = candidates.stream().map(d -> new ScopeQuota(Scope.deployment(d.name()), limits.deployment(d))).toList();
             // larger than any limit can be is "never fits" for every scope, without numbers the store need not handle
             long tokens = Math.min(demand.tokens(), ScopeLimits.MAX_PER_MINUTE + 1);
-            return store.admit(new QuotaStore.Admit(UUID.randomUUID().toString(), model, team, pool, tokens, coolDownsApply))
+            return store.admit(new QuotaStore.Admit(RandomIds.uuid(), model, team, pool, tokens, coolDownsApply))
                     .map(answer -> admitted(answer, candidates, demand, model));
         });
     }
