@@ -29,7 +29,7 @@ public final class CompletionHandler {
 
     public Mono<ServerResponse> handle(ServerRequest request, CallerDialect caller, Operation operation) {
         String requestId = RequestIdFilter.of(request.exchange());
-        return Contexts.heldHere(TeamKeyAuthentication.teamOf(request.principal()).flatMap(team -> bodies.read(request)
+        return Contexts.heldHere(TeamKeyAuthentication.teamOf(request.exchange()).flatMap(team -> bodies.read(request)
                         .flatMap(body -> pipeline.handle(new Inbound(requestId, team, caller, operation, body, request.headers().asHttpHeaders()))))
                 .map(this::render)
                 .onErrorResume(error -> errors.render(caller, error, requestId)));

@@ -28,7 +28,7 @@ public final class ModelsHandler {
 
     /** The models the caller's team may use. */
     public Mono<ServerResponse> list(ServerRequest request) {
-        return TeamKeyAuthentication.teamOf(request.principal()).flatMap(team -> {
+        return TeamKeyAuthentication.teamOf(request.exchange()).flatMap(team -> {
             ObjectNode body = json.object();
             body.put("object", "list");
             ArrayNode data = body.putArray("data");
@@ -43,7 +43,7 @@ public final class ModelsHandler {
 
     /** The model is the {@code model} query parameter, the {@code azureml-model-deployment} header, or the only one. */
     public Mono<ServerResponse> info(ServerRequest request, CallerDialect caller) {
-        return TeamKeyAuthentication.teamOf(request.principal()).map(team -> {
+        return TeamKeyAuthentication.teamOf(request.exchange()).map(team -> {
                     ModelRouter.Route route = router.route(request.queryParam("model").orElse(null), caller.modelHint(request.headers().asHttpHeaders()));
                     ModelPermission.check(team, route.model());
                     return route;

@@ -97,7 +97,7 @@ public final class PassThrough {
     private Mono<Void> handle(Deployment deployment, ServerWebExchange exchange, GatewayFilterChain chain) {
         long started = System.nanoTime();
         String requestId = RequestIdFilter.of(exchange);
-        return TeamKeyAuthentication.teamOf(exchange.getPrincipal())
+        return TeamKeyAuthentication.teamOf(exchange)
                 .flatMap(team -> {
                     ModelPermission.check(team, deployment.model());                                          // 403
                     BoundedRequest.checkDeclaredLength(exchange.getRequest(), maxBodyBytes);                   // 413

@@ -6,9 +6,9 @@ import com.llamagateway.gateway.team.CallerTeam;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.authority.AuthorityUtils;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
-import java.security.Principal;
 
 /** A client request authenticated by a team key. Carries the team, never the key. */
 public final class TeamKeyAuthentication extends AbstractAuthenticationToken {
@@ -25,16 +25,19 @@ public final class TeamKeyAuthentication extends AbstractAuthenticationToken {
         return team;
     }
 
+    /** The exchange attribute {@link TeamKeyWebFilter} puts the authenticated team in. */
+    static final String TEAM_ATTRIBUTE = TeamKeyAuthentication.class.getName() + ".team";
+
     /**
-     * The team a client request was authenticated as (by the client security chain), from the request's principal;
-     * 401 where there is none (a route outside the chain).
+     * The team a client request was authenticated as (by the client security chain); 401 where there is none (a route
+     * outside the chain). Read from the exchange's attributes, where the chain's filter puts it beside the security
+     * context: {@code exchange.getPrincipal()} finds it through six operators, one of which restores every thread local
+     * of the Reactor context (Spring Security's {@code mapNotNull}), ~1 % of a completion's CPU.
      */
-    public static Mono<CallerTeam> teamOf(Mono<? extends Principal> principal) {
-        return principal
-                .filter(TeamKeyAuthentication.class::isInstance)
-                .map(authenticated -> ((TeamKeyAuthentication) authenticated).team())
-                .switchIfEmpty(Mono.error(() -> new GatewayError(HttpStatus.UNAUTHORIZED, ErrorCode.INVALID_API_KEY,
-                        "No API key: send it as 'Authorization: Bearer <key>' or 'api-key: <key>'.", null, null)));
+    public static Mono<CallerTeam> teamOf(ServerWebExchange exchange) {
+        CallerTeam team = exchange.getAttribute(TEAM_ATTRIBUTE);
+        return team != null ? Mono.just(team) : Mono.error(() -> new GatewayError(HttpStatus.UNAUTHORIZED, ErrorCode.INVALID_API_KEY,
+                "No API key: send it as 'Authorization: Bearer <key>' or 'api-key: <key>'.", null, null));
     }
 
     @Override

@@ -13,7 +13,8 @@ import java.util.Optional;
 /**
  * The client routes' authentication: the key a request presents ({@link PresentedKey}) is its team's, or the request
  * is answered 401 in its path's dialect ({@link DialectEntryPoint}) and goes no further. An authenticated request
- * carries a {@link TeamKeyAuthentication} in its security context, where {@code exchange.getPrincipal()} finds it.
+ * carries a {@link TeamKeyAuthentication} in its security context, where {@code exchange.getPrincipal()} finds it, and its
+ * team in an exchange attribute, where {@link TeamKeyAuthentication#teamOf} finds it.
  * In one step, where Spring Security's authentication, exception translation and authorization filters took three
  * for the same decision (authenticated or 401).
  */
@@ -40,6 +41,7 @@ final class TeamKeyWebFilter implements WebFilter {
     }
 
     private static Mono<Void> authenticated(ServerWebExchange exchange, WebFilterChain chain, CallerTeam team) {
+        exchange.getAttributes().put(TeamKeyAuthentication.TEAM_ATTRIBUTE, team);
         return chain.filter(exchange).contextWrite(ReactiveSecurityContextHolder.withAuthentication(new TeamKeyAuthentication(team)));
     }
 }
