@@ -9,9 +9,11 @@ import org.springframework.security.core.authority.AuthorityUtils;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
-
 /** A client request authenticated by a team key. Carries the team, never the key. */
 public final class TeamKeyAuthentication extends AbstractAuthenticationToken {
+
+    /** The exchange attribute {@link TeamKeyWebFilter} puts the authenticated team in. */
+    static final String TEAM_ATTRIBUTE = TeamKeyAuthentication.class.getName() + ".team";
 
     private final CallerTeam team;
 
@@ -24,9 +26,6 @@ public final class TeamKeyAuthentication extends AbstractAuthenticationToken {
     public CallerTeam team() {
         return team;
     }
-
-    /** The exchange attribute {@link TeamKeyWebFilter} puts the authenticated team in. */
-    static final String TEAM_ATTRIBUTE = TeamKeyAuthentication.class.getName() + ".team";
 
     /**
      * The team a client request was authenticated as (by the client security chain); 401 where there is none (a route

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /** The ledger's table (R2DBC; the same SQL on H2 and PostgreSQL). */
 public final class UsageStore {
@@ -25,8 +24,6 @@ public final class UsageStore {
     private static final long DAY = 86_400_000L;
 
     private final DatabaseClient db;
-    /** The insert of n rows at [n], made when first needed. */
-    private final AtomicReferenceArray<String> inserts = new AtomicReferenceArray<>(UsageProperties.MAX_BATCH_SIZE + 1);
 
     public UsageStore(DatabaseClient db) {
         this.db = db;
@@ -56,21 +53,17 @@ public final class UsageStore {
         });
     }
 
-    private String insertOf(int rows) {
-        String sql = inserts.get(rows);
-        if (sql == null) {
-            StringBuilder values = new StringBuilder("insert into usage_ledger (").append(COLUMNS).append(") values ");
-            for (int row = 0; row < rows; row++) {
-                values.append(row == 0 ? "(" : ", (");
-                for (int column = 1; column <= COLUMN_COUNT; column++) {
-                    values.append(column == 1 ? "$" : ", $").append(row * COLUMN_COUNT + column);
-                }
-                values.append(')');
+    /** The insert of {@code rows} rows: made per batch (once a flush), the same text for the same count. */
+    private static String insertOf(int rows) {
+        StringBuilder sql = new StringBuilder("insert into usage_ledger (").append(COLUMNS).append(") values ");
+        for (int row = 0; row < rows; row++) {
+            sql.append(row == 0 ? "(" : ", (");
+            for (int column = 1; column <= COLUMN_COUNT; column++) {
+                sql.append(column == 1 ? "$" : ", $").append(row * COLUMN_COUNT + column);
             }
-            sql = values.toString();
-            inserts.set(rows, sql);
+            sql.append(')');
         }
-        return sql;
+        return sql.toString();
     }
 
     private static void bind(Statement statement, int at, UsageRecord row) {
