@@ -3,6 +3,7 @@ package com.llamagateway.gateway.safety;
 import reactor.core.publisher.Mono;
 
 import java.lang.Character.UnicodeScript;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -104,11 +105,16 @@ public final class BlocklistFilter implements SafetyFilter {
 
     /** The verdict on one text (synchronous; what {@link #screen} does). */
     public Verdict judge(String text) {
-        String normal = TextNormalizer.normalize(text);
-        int term = findTerm(normal);
+        byte[] ascii = TextNormalizer.normalizeAscii(text); // most prompts: their normal form is searched as bytes
+        String normal = ascii == null ? TextNormalizer.normalizeAnyText(text) : null;
+        int term = ascii != null ? findTerm(ascii) : findTerm(normal);
         if (term > 0) {
             return Verdict.block(category, null, "blocked term " + term);
         }
+        if (patterns.isEmpty()) {
+            return Verdict.allow();
+        }
+        normal = normal != null ? normal : new String(ascii, StandardCharsets.US_ASCII);
         CharSequence bounded = new Deadline(normal, nanoClock, nanoClock.getAsLong() + patternBudgetNanos);
         Boolean foldVariants = null; // read once, when a pattern's run is not in the text as it is
         for (int i = 0; i < patterns.size(); i++) {
@@ -143,6 +149,40 @@ public final class BlocklistFilter implements SafetyFilter {
             start = next;
         }
         return 0;
+    }
+
+    /** {@link #findTerm(String)} over the bytes of an all-ASCII text (one a character: no code point to decode). */
+    private int findTerm(byte[] text) {
+        int previous = -1;
+        for (int start = 0; start < text.length; start++) {
+            int first = text[start];
+            Node node = asciiFirst[first];
+            if (node != null && separated(first, previous)) {
+                int term = termFrom(text, node, first, start + 1);
+                if (term > 0) {
+                    return term;
+                }
+            }
+            previous = first;
+        }
+        return 0;
+    }
+
+    /** {@link #termFrom(String, Node, int, int)} over the bytes of an all-ASCII text. */
+    private static int termFrom(byte[] text, Node node, int last, int at) {
+        while (true) {
+            if (node.term > 0 && separated(last, at < text.length ? text[at] : -1)) {
+                return node.term;
+            }
+            if (at >= text.length) {
+                return 0;
+            }
+            last = text[at++];
+            node = node.next.get(last);
+            if (node == null) {
+                return 0;
+            }
+        }
     }
 
     /**

@@ -19,16 +19,20 @@ public final class TextNormalizer {
     }
 
     public static String normalize(String text) {
-        String ascii = normalizeAscii(text);
-        return ascii != null ? ascii : normalizeAnyText(text);
+        byte[] ascii = normalizeAscii(text);
+        return ascii != null ? new String(ascii, StandardCharsets.US_ASCII) : normalizeAnyText(text);
     }
 
-    /** The normal form of all-ASCII text in one pass, or null when the text has any other character. */
-    static String normalizeAscii(String text) {
-        byte[] out = new byte[text.length()];
+    /**
+     * The normal form of all-ASCII text in one pass, as its bytes (one a character), or null when the text has any
+     * other character.
+     */
+    static byte[] normalizeAscii(String text) {
+        int n = text.length();
+        byte[] out = new byte[n];
         int length = 0;
         boolean space = false;
-        for (int i = 0; i < text.length(); i++) {
+        for (int i = 0; i < n; i++) {
             char c = text.charAt(i);
             if (c >= 0x80) {
                 return null;
@@ -43,7 +47,7 @@ public final class TextNormalizer {
             space = false;
             out[length++] = (byte) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
         }
-        return new String(out, 0, length, StandardCharsets.US_ASCII);
+        return length == n ? out : java.util.Arrays.copyOf(out, length);
     }
 
     /** The normal form of any text (the definition; {@link #normalizeAscii} agrees with it on ASCII). */
