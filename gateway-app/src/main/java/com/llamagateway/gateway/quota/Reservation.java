@@ -72,11 +72,13 @@ public final class Reservation {
     }
 
     private Mono<Void> safely(Mono<QuotaStore.Settled> operation, String what) {
+        // the outcome dropped by flatMap, not then(): then() hands it to the discard hook, which it looks up in the
+        // context down the whole request's chain of subscribers (0.4 % of a completion's CPU)
         return operation.onErrorResume(error -> {
             metrics.settlementFailed();
             log.warn("Could not {} of admission {} on {} / {} ({}); the buckets keep the reservation", what, held.id(), held.team().field(),
                     held.member().field(), error.toString());
             return Mono.empty();
-        }).then();
+        }).flatMap(settled -> Mono.empty());
     }
 }
