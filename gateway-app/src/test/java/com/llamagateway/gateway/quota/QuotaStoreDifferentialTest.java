@@ -106,7 +106,22 @@ class QuotaStoreDifferentialTest {
         }
     }
 
-    private record Open(Held held, long tokens) {
+    /** An admission the run holds, asked for at {@code askedNanos} (System.nanoTime, before the stores were asked). */
+    private record Open(Held held, long tokens, long askedNanos) {
+    }
+
+    /** An admission asked for at {@code askedNanos} (System.nanoTime, before the stores were asked). */
+    private record Asked(QuotaStore.Admit admit, long askedNanos) {
+    }
+
+    /**
+     * Both stores forget a settled admission {@link QuotaStore#KEEP_SETTLED} after its settlement, on the real clock
+     * (Redis's key expiry, the memory store's monotonic clock), not the buckets' clock the run holds: an admission is
+     * asked or settled again only within half of that since it was asked, so that neither store has forgotten it
+     * however slowly the run goes.
+     */
+    private static boolean recent(long askedNanos) {
+        return System.nanoTime() - askedNanos < QuotaStore.KEEP_SETTLED.toNanos() / 2;
     }
 
     @ParameterizedTest(name = "{0}, seed {1}")
@@ -142,7 +157,7 @@ class QuotaStoreDifferentialTest {
         long[] lastWait = {0};
         List<Open> open = new ArrayList<>();
         List<Open> finished = new ArrayList<>();
-        List<QuotaStore.Admit> asked = new ArrayList<>();
+        List<Asked> asked = new ArrayList<>();
         Map<Status, Integer> statuses = new EnumMap<>(Status.class);
         Map<Settled, Integer> settlements = new EnumMap<>(Settled.class);
         int operations = 1_200;
@@ -156,8 +171,12 @@ class QuotaStoreDifferentialTest {
             String touched = null;
             if (kind < 40) {
                 QuotaStore.Admit admit;
-                if (kind < 4 && !asked.isEmpty()) {
-                    admit = asked.get(random.nextInt(asked.size())); // the same admission again: the first answer, no debit
+                long askedNanos = System.nanoTime();
+                List<Asked> askedRecently = asked.stream().filter(a -> recent(a.askedNanos())).toList();
+                if (kind < 4 && !askedRecently.isEmpty()) {
+                    Asked again = askedRecently.get(random.nextInt(askedRecently.size())); // the same admission again: the first answer, no debit
+                    admit = again.admit();
+                    askedNanos = again.askedNanos();
                 } else {
                     String model = models.get(random.nextInt(models.size()));
                     List<Known> pool = new ArrayList<>(deployments.get(model));
@@ -167,7 +186,7 @@ class QuotaStoreDifferentialTest {
                     Known team = teams.get(model).get(random.nextInt(2));
                     admit = new QuotaStore.Admit(UUID.randomUUID().toString(), model, team.view(stale),
                             pool.stream().map(k -> k.view(stale)).toList(), tokens(random), random.nextInt(10) != 0);
-                    asked.add(admit);
+                    asked.add(new Asked(admit, askedNanos));
                 }
                 touched = admit.model();
                 AdmitAnswer expected = inMemory.admit(admit).block();
@@ -179,11 +198,12 @@ class QuotaStoreDifferentialTest {
                 }
                 if (actual.held() != null && open.stream().noneMatch(o -> o.held().equals(actual.held()))
                         && finished.stream().noneMatch(o -> o.held().equals(actual.held()))) {
-                    open.add(new Open(actual.held(), admit.tokens()));
+                    open.add(new Open(actual.held(), admit.tokens(), askedNanos));
                 }
-            } else if (kind < 62 && (!open.isEmpty() || !finished.isEmpty())) {
-                boolean again = open.isEmpty() || !finished.isEmpty() && random.nextInt(8) == 0;
-                Open settling = again ? finished.get(random.nextInt(finished.size())) : open.remove(random.nextInt(open.size()));
+            } else if (kind < 62 && (!open.isEmpty() || finished.stream().anyMatch(o -> recent(o.askedNanos())))) {
+                List<Open> finishedRecently = finished.stream().filter(o -> recent(o.askedNanos())).toList();
+                boolean again = open.isEmpty() || !finishedRecently.isEmpty() && random.nextInt(8) == 0;
+                Open settling = again ? finishedRecently.get(random.nextInt(finishedRecently.size())) : open.remove(random.nextInt(open.size()));
                 touched = settling.held().model();
                 Settled expected;
                 Settled actual;
