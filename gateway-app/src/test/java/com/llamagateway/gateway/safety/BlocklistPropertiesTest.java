@@ -41,19 +41,18 @@ class BlocklistPropertiesTest {
 
     @Property(tries = 2000)
     void theTrieFindsWhatTryingEveryTermEverywhereFinds(@ForAll("termLists") List<String> terms, @ForAll("texts") String text) {
-        terms.forEach(term -> Assume.that(!TextNormalizer.normalize(term).isBlank()));
-        Verdict verdict = new BlocklistFilter("c", terms, List.of(), 1_000_000_000L).judge(text);
-        int expected = everywhere(terms, text);
-        assertThat(verdict).as("terms %s in %s", terms, text)
-                .isEqualTo(expected == 0 ? Verdict.allow() : Verdict.block("c", null, "blocked term " + expected));
-        Statistics.label("verdict").collect(expected == 0 ? "allowed" : "blocked")
-                .coverage(coverage -> coverage.check("blocked").percentage(share -> share >= 10)); // a run: 18 %
+        assertTheTrieAgrees(terms, text); // a run: 18 % blocked
     }
 
     /** The same on all-ASCII texts and terms, which the blocklist searches as bytes. */
     @Property(tries = 2000)
     void onAsciiTextTheTrieFindsWhatTryingEveryTermEverywhereFinds(@ForAll("asciiTermLists") List<String> terms,
                                                                    @ForAll("asciiPieceTexts") String text) {
+        assertTheTrieAgrees(terms, text); // a run: 32 % blocked
+    }
+
+    /** The filter's verdict against {@link #everywhere}'s; at least 10 % of a property's tries blocked. */
+    private static void assertTheTrieAgrees(List<String> terms, String text) {
         terms.forEach(term -> Assume.that(!TextNormalizer.normalize(term).isBlank()));
         Verdict verdict = new BlocklistFilter("c", terms, List.of(), 1_000_000_000L).judge(text);
         int expected = everywhere(terms, text);
