@@ -2,6 +2,7 @@ package com.llamagateway.gateway.safety;
 
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -47,7 +48,7 @@ public final class TextNormalizer {
             space = false;
             out[length++] = (byte) (c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
         }
-        return length == n ? out : java.util.Arrays.copyOf(out, length);
+        return length == n ? out : Arrays.copyOf(out, length);
     }
 
     /** The normal form of any text (the definition; {@link #normalizeAscii} agrees with it on ASCII). */
