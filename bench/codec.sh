@@ -30,7 +30,7 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-codec-$LABEL.md
   echo
   echo "\`bash bench/codec.sh $REV_A $REV_B $LABEL\`; $(nproc) cores; $(java -version 2>&1 | head -1). Each cell: the median of five"
   echo "${SECONDS_PER} s measurements after a warm-up of three, in a fresh JVM; the golden seed streams (v1 → v1, Azure → v1,"
-  echo "Azure → Azure with annotations, Azure tool calls → v1), data text in, caller event text out. Alternating A B, B A."
+  echo "Azure → Azure with annotations, Azure tool calls → v1), data text in, the caller's event frames out (bytes for the wire). Alternating A B, B A."
   echo
   echo "| round | order | A 1 thread | B 1 thread | B/A | A 2 threads | B 2 threads | B/A |"
   echo "|---|---|---|---|---|---|---|---|"

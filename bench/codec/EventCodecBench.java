@@ -11,6 +11,7 @@ import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.JsonNode;
 
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * CPU time of the stream codecs alone, per event: each event's data text in (as the upstream client has it), the
- * caller's event text out — decode, encode, serialize — for the golden seed streams, through the dialects' public
+ * caller's event out as the bytes of its frame on the wire — decode, encode, serialize, frame — for the golden seed streams, through the dialects' public
  * interfaces, so that the same program measures any revision (it adapts to a decoder that takes a tree and an
  * encoder that returns trees). Single-threaded and with THREADS threads at once (the event loops share Jackson's
  * buffer pool).
@@ -51,20 +52,32 @@ public class EventCodecBench {
             CanonicalChunk chunk = (CanonicalChunk) decode.invoke(pair.backend, request, input);
             long bytes = 0;
             for (Object event : encoder.encode(chunk)) {
-                bytes += event instanceof String text ? text.length() : json.write((JsonNode) event).length();
+                bytes += wire(json, event).length;
             }
             return bytes;
         };
         // warm-up: as long as three measurements
-        run(pairs, request, codec, 3 * nanosPerRun, threads);
+        run(json, pairs, request, codec, 3 * nanosPerRun, threads);
         long[] results = new long[5];
         for (int i = 0; i < results.length; i++) {
-            results[i] = run(pairs, request, codec, nanosPerRun, threads);
+            results[i] = run(json, pairs, request, codec, nanosPerRun, threads);
         }
         long[] sorted = results.clone();
         Arrays.sort(sorted);
         System.out.println("threads=" + threads + " ns_per_event=" + sorted[2] + " runs=" + Arrays.toString(results)
                 + " decoder=" + (decodesText ? "text" : "tree"));
+    }
+
+    /**
+     * An event as the gateway of that revision puts it on the wire: a frame already ({@code byte[]}), or its data's
+     * text (or tree) framed and encoded as the response writer did then.
+     */
+    private static byte[] wire(Json json, Object event) {
+        if (event instanceof byte[] frame) {
+            return frame;
+        }
+        String data = event instanceof String text ? text : json.write((JsonNode) event);
+        return ("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
     }
 
     record Pair(CallerDialect caller, BackendDialect backend, List<String> events) {
@@ -75,7 +88,7 @@ public class EventCodecBench {
     }
 
     /** Streams through the codecs for {@code nanos} on each of {@code threads} threads: CPU nanoseconds per event. */
-    private static long run(List<Pair> pairs, CanonicalRequest request, Codec codec, long nanos, int threads) throws Exception {
+    private static long run(Json json, List<Pair> pairs, CanonicalRequest request, Codec codec, long nanos, int threads) throws Exception {
         AtomicLong events = new AtomicLong();
         AtomicLong cpu = new AtomicLong();
         AtomicLong sink = new AtomicLong();
@@ -95,7 +108,7 @@ public class EventCodecBench {
                                 count++;
                             }
                             for (Object event : encoder.finish()) {
-                                bytes += event.hashCode() & 1;
+                                bytes += wire(json, event).length;
                             }
                         }
                     }

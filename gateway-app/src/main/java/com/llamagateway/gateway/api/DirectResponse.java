@@ -14,7 +14,6 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -38,8 +37,8 @@ abstract sealed class DirectResponse implements ServerResponse {
         return new Json(headers, body);
     }
 
-    /** An event stream: the answer's headers, then each event's {@code data} flushed as it comes. */
-    static ServerResponse events(Map<String, String> headers, Flux<String> events) {
+    /** An event stream: the answer's headers, then each event's frame flushed as it comes. */
+    static ServerResponse events(Map<String, String> headers, Flux<byte[]> events) {
         return new Events(headers, events);
     }
 
@@ -99,9 +98,9 @@ abstract sealed class DirectResponse implements ServerResponse {
     }
 
     private static final class Events extends DirectResponse {
-        private final Flux<String> events;
+        private final Flux<byte[]> events;
 
-        Events(Map<String, String> headers, Flux<String> events) {
+        Events(Map<String, String> headers, Flux<byte[]> events) {
             super(headers);
             this.events = events;
         }
@@ -115,8 +114,7 @@ abstract sealed class DirectResponse implements ServerResponse {
 
         @Override
         Mono<Void> writeBody(ServerHttpResponse response) {
-            return response.writeAndFlushWith(events.map(data ->
-                    Mono.just(response.bufferFactory().wrap(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8)))));
+            return response.writeAndFlushWith(events.map(frame -> Mono.just(response.bufferFactory().wrap(frame))));
         }
     }
 }

@@ -14,7 +14,10 @@ public sealed interface Answer {
     record Complete(ObjectNode body, Map<String, String> headers) implements Answer {
     }
 
-    /** {@code data} payloads in order, {@code [DONE]} included; an error mid-stream becomes its last payload. */
-    record Stream(Flux<String> events, Map<String, String> headers) implements Answer {
+    /**
+     * Event frames in order ({@code data: …\n\n}, UTF-8), {@code [DONE]} included; an error mid-stream becomes the
+     * last event.
+     */
+    record Stream(Flux<byte[]> events, Map<String, String> headers) implements Answer {
     }
 }

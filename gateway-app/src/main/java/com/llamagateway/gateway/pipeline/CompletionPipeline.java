@@ -12,6 +12,7 @@ import com.llamagateway.gateway.protocol.Json;
 import com.llamagateway.gateway.protocol.OpenAiShape;
 import com.llamagateway.gateway.protocol.Operation;
 import com.llamagateway.gateway.protocol.Usage;
+import com.llamagateway.gateway.protocol.EventFrames;
 import com.llamagateway.gateway.protocol.StreamEncoder;
 import com.llamagateway.gateway.protocol.SyntheticStream;
 import com.llamagateway.gateway.quota.Admission;
@@ -298,7 +299,7 @@ public final class CompletionPipeline {
      * encoded, settled, ended by {@code [DONE]}, recorded. A stream that fails, that the client leaves or that a
      * filter cuts is settled with what the deployment streamed.
      */
-    private Flux<String> events(Exchange exchange, Flux<CanonicalChunk> chunks) {
+    private Flux<byte[]> events(Exchange exchange, Flux<CanonicalChunk> chunks) {
         CanonicalRequest request = exchange.request();
         CallerDialect caller = exchange.inbound().caller();
         StreamEncoder encoder = caller.streamEncoder(request);
@@ -319,11 +320,11 @@ public final class CompletionPipeline {
                 .concatWith(Flux.defer(() -> Flux.fromIterable(encoder.finish())))
                 .doOnNext(event -> recorded.firstEvent())
                 .concatWith(Mono.defer(() -> settle(exchange, tally)).then(Mono.empty()))                               // settle
-                .concatWith(Mono.just("[DONE]"))
+                .concatWith(Mono.just(EventFrames.DONE))
                 .onErrorResume(error -> {
                     Mono<Void> settled = settle(exchange, tally);
                     recorded.finish(Outcome.UPSTREAM_ERROR);
-                    return settled.then(Mono.just(json.write(caller.encodeError(midStream(exchange, error)))));
+                    return settled.then(Mono.just(json.writeEvent(caller.encodeError(midStream(exchange, error)))));
                 })
                 .doOnCancel(() -> settle(exchange, tally).subscribe())
                 .doFinally(signal -> recorded.finish(signal == SignalType.CANCEL ? Outcome.CANCELLED : Outcome.OK));         // record

@@ -87,8 +87,8 @@ public final class AzureInferenceCodec extends OpenAiShapedCodec {
         }
 
         @Override
-        List<String> events(CanonicalChunk chunk) {
-            List<String> events = new ArrayList<>(2);
+        List<byte[]> events(CanonicalChunk chunk) {
+            List<byte[]> events = new ArrayList<>(2);
             if (held != null) {
                 events.add(write(held, null));
                 held = null;
@@ -102,7 +102,7 @@ public final class AzureInferenceCodec extends OpenAiShapedCodec {
         }
 
         @Override
-        public List<String> finish() {
+        public List<byte[]> finish() {
             return held != null ? List.of(write(held, usage())) : usageOnly();
         }
     }

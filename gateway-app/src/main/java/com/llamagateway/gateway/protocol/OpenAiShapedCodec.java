@@ -65,7 +65,7 @@ abstract class OpenAiShapedCodec implements CallerDialect, BackendDialect {
         }
 
         @Override
-        public final List<String> encode(CanonicalChunk chunk) {
+        public final List<byte[]> encode(CanonicalChunk chunk) {
             if (chunk.usage() != null) {
                 usage = chunk.usage();
             }
@@ -74,9 +74,9 @@ abstract class OpenAiShapedCodec implements CallerDialect, BackendDialect {
         }
 
         /** The events for a chunk that carries something besides usage. */
-        abstract List<String> events(CanonicalChunk chunk);
+        abstract List<byte[]> events(CanonicalChunk chunk);
 
-        final String write(CanonicalChunk chunk, Usage withUsage) {
+        final byte[] write(CanonicalChunk chunk, Usage withUsage) {
             return StreamEvents.write(json, chunk, withUsage, idOnEveryFragment, tracker);
         }
 
@@ -86,7 +86,7 @@ abstract class OpenAiShapedCodec implements CallerDialect, BackendDialect {
         }
 
         /** A last event with no choices that carries the usage; empty when there is none to carry. */
-        final List<String> usageOnly() {
+        final List<byte[]> usageOnly() {
             return usage == null || last == null ? List.of() : List.of(write(last.withChoices(List.of()), usage));
         }
     }

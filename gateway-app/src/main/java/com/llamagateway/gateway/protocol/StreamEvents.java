@@ -14,7 +14,7 @@ import java.util.Set;
 /**
  * Stream events of the OpenAI shape (the chunks of both dialects), read and written without a JSON tree: an event's
  * text is read token by token into a {@link CanonicalChunk}, and a chunk is written field by field into an event's
- * text. Only the values the gateway passes on as received — unnamed fields and {@code logprobs} — become trees.
+ * frame. Only the values the gateway passes on as received — unnamed fields and {@code logprobs} — become trees.
  * <p>
  * An event of an unusual shape (a value of another type than the API gives it, a field twice, a second document
  * after the first) is read by {@link OpenAiShape#readChunk} from its tree instead, which defines what such an event
@@ -47,13 +47,14 @@ final class StreamEvents {
     }
 
     /**
-     * One event's data, as {@code OpenAiShape} writes an answer: the stream's id, time and model, every choice with
-     * its {@code finish_reason} and {@code logprobs} (null or not), usage when given, then the unnamed fields.
+     * One event, framed for the wire ({@link EventFrames}); its data as {@code OpenAiShape} writes an answer: the
+     * stream's id, time and model, every choice with its {@code finish_reason} and {@code logprobs} (null or not),
+     * usage when given, then the unnamed fields.
      * Tool-call fragments get the index and id of their call from {@code tracker}; {@code idOnEveryFragment} chooses
      * between OpenAI's form (id on the first fragment only) and the Model Inference form (id on every fragment).
      */
-    static String write(Json json, CanonicalChunk chunk, Usage usage, boolean idOnEveryFragment, ToolCallTracker tracker) {
-        return json.write(g -> {
+    static byte[] write(Json json, CanonicalChunk chunk, Usage usage, boolean idOnEveryFragment, ToolCallTracker tracker) {
+        return json.writeEvent(g -> {
             boolean chat = chunk.operation() == Operation.CHAT;
             g.writeStartObject();
             g.writeStringProperty("id", chunk.id());

@@ -63,12 +63,12 @@ public final class V1Codec extends OpenAiShapedCodec {
         }
 
         @Override
-        List<String> events(CanonicalChunk chunk) {
+        List<byte[]> events(CanonicalChunk chunk) {
             return List.of(write(chunk, null));
         }
 
         @Override
-        public List<String> finish() {
+        public List<byte[]> finish() {
             return includeUsage ? usageOnly() : List.of();
         }
     }

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static com.llamagateway.gateway.protocol.GoldenFiles.assertEventTextsMatch;
+import static com.llamagateway.gateway.protocol.GoldenFiles.assertEventFramesMatch;
 import static com.llamagateway.gateway.protocol.GoldenFiles.assertMatches;
 import static com.llamagateway.gateway.protocol.GoldenFiles.seed;
 import static com.llamagateway.gateway.protocol.GoldenFiles.seedEventData;
@@ -125,8 +125,8 @@ class GoldenCodecTest {
         assertMatches("azure-chat-response.to-v1-caller.json", v1.encodeResponse(response.identified("unused", 0, response.model())));
     }
 
-    /** The events a caller of {@code caller}'s dialect gets from a stream in {@code backend}'s, as their data's text. */
-    private List<String> stream(CallerDialect caller, BackendDialect backend, boolean includeUsage, String seedName) {
+    /** The event frames a caller of {@code caller}'s dialect gets from a stream in {@code backend}'s. */
+    private List<byte[]> stream(CallerDialect caller, BackendDialect backend, boolean includeUsage, String seedName) {
         ObjectNode body = (ObjectNode) seed("llama-chat-request.json");
         body.put("stream", true);
         if (includeUsage) {
@@ -134,7 +134,7 @@ class GoldenCodecTest {
         }
         CanonicalRequest request = v1.decodeRequest(Operation.CHAT, body, new HttpHeaders());
         StreamEncoder encoder = caller.streamEncoder(request);
-        List<String> events = new ArrayList<>();
+        List<byte[]> events = new ArrayList<>();
         for (String event : seedEventData(seedName)) {
             events.addAll(encoder.encode(backend.decodeChunk(request, event)));
         }
@@ -142,15 +142,15 @@ class GoldenCodecTest {
         return events;
     }
 
-    private List<ObjectNode> parsed(List<String> events) {
-        return events.stream().map(e -> (ObjectNode) json.readUntrusted(e)).toList();
+    private List<ObjectNode> parsed(List<byte[]> frames) {
+        return frames.stream().map(frame -> (ObjectNode) json.readUntrusted(EventFrames.data(frame))).toList();
     }
 
     @Test
     void azureStreamToAV1CallerMovesUsageIntoAChunkOfItsOwn() {
-        List<String> texts = stream(v1, azure, true, "azure-chat-stream.sse");
-        assertEventTextsMatch("azure-chat-stream.to-v1-caller-with-usage.sse", texts);
-        List<ObjectNode> events = parsed(texts);
+        List<byte[]> frames = stream(v1, azure, true, "azure-chat-stream.sse");
+        assertEventFramesMatch("azure-chat-stream.to-v1-caller-with-usage.sse", frames);
+        List<ObjectNode> events = parsed(frames);
         assertThat(events.get(events.size() - 1).get("choices")).isEmpty();
         assertThat(events.get(events.size() - 1).get("usage").get("total_tokens").asInt()).isEqualTo(91);
         assertThat(events.subList(0, events.size() - 1)).allSatisfy(e -> assertThat(e.has("usage")).isFalse());
@@ -158,9 +158,9 @@ class GoldenCodecTest {
 
     @Test
     void azureStreamToAV1CallerThatDidNotAskForUsage() {
-        List<String> texts = stream(v1, azure, false, "azure-chat-stream.sse");
-        assertEventTextsMatch("azure-chat-stream.to-v1-caller.sse", texts);
-        List<ObjectNode> events = parsed(texts);
+        List<byte[]> frames = stream(v1, azure, false, "azure-chat-stream.sse");
+        assertEventFramesMatch("azure-chat-stream.to-v1-caller.sse", frames);
+        List<ObjectNode> events = parsed(frames);
         assertThat(events).allSatisfy(e -> assertThat(e.has("usage")).isFalse());
     }
 
@@ -172,9 +172,9 @@ class GoldenCodecTest {
 
     @Test
     void openAiStyleStreamToAnAzureCallerPutsUsageIntoTheLastChunk() {
-        List<String> texts = stream(azure, v1, false, "v1-chat-stream-include-usage.sse");
-        assertEventTextsMatch("v1-chat-stream-include-usage.to-azure-caller.sse", texts);
-        List<ObjectNode> events = parsed(texts);
+        List<byte[]> frames = stream(azure, v1, false, "v1-chat-stream-include-usage.sse");
+        assertEventFramesMatch("v1-chat-stream-include-usage.to-azure-caller.sse", frames);
+        List<ObjectNode> events = parsed(frames);
         ObjectNode last = events.get(events.size() - 1);
         assertThat(last.get("choices").get(0).get("finish_reason").asString()).isEqualTo("stop");
         assertThat(last.get("usage").get("completion_tokens").asInt()).isEqualTo(6);
@@ -182,15 +182,15 @@ class GoldenCodecTest {
 
     @Test
     void openAiStyleStreamToAV1CallerKeepsItsShape() {
-        List<String> texts = stream(v1, v1, true, "v1-chat-stream-include-usage.sse");
-        assertEventTextsMatch("v1-chat-stream-include-usage.to-v1-caller.sse", texts);
+        List<byte[]> frames = stream(v1, v1, true, "v1-chat-stream-include-usage.sse");
+        assertEventFramesMatch("v1-chat-stream-include-usage.to-v1-caller.sse", frames);
     }
 
     @Test
     void streamedToolCallsWithoutIndexGetOneForOpenAiClients() {
-        List<String> texts = stream(v1, azure, true, "azure-tool-call-stream.sse");
-        assertEventTextsMatch("azure-tool-call-stream.to-v1-caller.sse", texts);
-        List<ObjectNode> events = parsed(texts);
+        List<byte[]> frames = stream(v1, azure, true, "azure-tool-call-stream.sse");
+        assertEventFramesMatch("azure-tool-call-stream.to-v1-caller.sse", frames);
+        List<ObjectNode> events = parsed(frames);
         for (int i = 0; i < 3; i++) {
             JsonNode call = events.get(i).get("choices").get(0).get("delta").get("tool_calls").get(0);
             assertThat(call.get("index").asInt()).isZero();
@@ -208,9 +208,9 @@ class GoldenCodecTest {
         assertThat(answer.at("/choices/0/content_filter_results/protected_material_code/detected").asBoolean()).isTrue();
         assertThat(answer.at("/choices/0/message").has("refusal")).isTrue();
 
-        List<String> texts = stream(v1, azure, true, "azure-chat-stream-with-annotations.sse");
-        assertEventTextsMatch("azure-chat-stream-with-annotations.to-v1-caller.sse", texts);
-        List<ObjectNode> events = parsed(texts);
+        List<byte[]> frames = stream(v1, azure, true, "azure-chat-stream-with-annotations.sse");
+        assertEventFramesMatch("azure-chat-stream-with-annotations.to-v1-caller.sse", frames);
+        List<ObjectNode> events = parsed(frames);
         assertThat(events.get(0).get("prompt_filter_results")).hasSize(1);
         assertThat(events.get(0).get("choices")).isEmpty();
         assertThat(events.get(2).at("/choices/0/content_filter_results/protected_material_text/filtered").asBoolean()).isTrue();
@@ -233,12 +233,12 @@ class GoldenCodecTest {
         assertMatches("score-chat-response.to-v1-caller.json", v1.encodeResponse(answer));
         assertMatches("score-chat-response.to-azure-caller.json", azure.encodeResponse(answer));
 
-        List<String> events = new ArrayList<>();
+        List<byte[]> events = new ArrayList<>();
         StreamEncoder encoder = v1.streamEncoder(new CanonicalRequest(Operation.CHAT, chat.model(), chat.messages(), null, true, true,
                 100, null, null, null, null, null, Map.of(), Map.of()));
         SyntheticStream.of(answer).forEach(chunk -> events.addAll(encoder.encode(chunk)));
         events.addAll(encoder.finish());
-        assertEventTextsMatch("score-chat-response.to-v1-caller-streamed.sse", events);
+        assertEventFramesMatch("score-chat-response.to-v1-caller-streamed.sse", events);
 
         CanonicalRequest text = v1.decodeRequest(Operation.COMPLETION,
                 json.object().put("prompt", "Hello").put("max_tokens", 10), new HttpHeaders());

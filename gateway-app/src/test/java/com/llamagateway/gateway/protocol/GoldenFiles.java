@@ -4,6 +4,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -54,23 +55,20 @@ final class GoldenFiles {
     }
 
     /**
-     * Events as a caller receives them: each {@code data:} line of the expected file, character for character (the
-     * events are written without a tree, so their text, field order included, is what is compared).
+     * Events as a caller receives them: the expected file byte for byte, as the frames and the closing
+     * {@code data: [DONE]} make it (the events are written without a tree, so their text, field order included,
+     * is what is compared, and so is the framing).
      */
-    static void assertEventTextsMatch(String expectedName, List<String> events) {
+    static void assertEventFramesMatch(String expectedName, List<byte[]> frames) {
+        ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        frames.forEach(wire::writeBytes);
+        wire.writeBytes(EventFrames.DONE);
+        String actual = wire.toString(StandardCharsets.UTF_8);
         if (UPDATE) {
-            StringBuilder text = new StringBuilder();
-            events.forEach(e -> text.append("data: ").append(e).append("\n\n"));
-            write(expectedName, text.append("data: [DONE]\n\n").toString());
+            write(expectedName, actual);
             return;
         }
-        List<String> expected = new ArrayList<>();
-        for (String line : read("golden/expected/" + expectedName).split("\n")) {
-            if (line.startsWith("data: ") && !line.equals("data: [DONE]")) {
-                expected.add(line.substring(6));
-            }
-        }
-        assertThat(events).as(expectedName).containsExactlyElementsOf(expected);
+        assertThat(actual).as(expectedName).isEqualTo(read("golden/expected/" + expectedName));
     }
 
     /** Nodes as they read back from their JSON text (so that, e.g., an int and a long of the same value compare equal). */

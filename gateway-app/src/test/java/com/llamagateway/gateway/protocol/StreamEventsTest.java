@@ -9,6 +9,7 @@ import net.jqwik.api.statistics.Statistics;
 import org.junit.jupiter.api.Test;
 import tools.jackson.core.JacksonException;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -105,6 +106,39 @@ class StreamEventsTest {
         return Arbitraries.of("null", "true", "false", "0", "7", "2147483648", "1.5", "-2e3", "\"x\"", "\"5\"", "[]", "{}");
     }
 
+    /**
+     * A frame is strict UTF-8 with one line of data, whatever the text: line breaks and U+2028 escaped or passed as
+     * JSON allows, a character beyond the BMP as its four bytes, and an unpaired surrogate (what a deployment's escaped one
+     * reads into) escaped as it came, not replaced; its data reads back to the same text.
+     */
+    @Property(tries = 500)
+    void aFrameIsOneLineOfStrictUtf8ThatReadsBackToTheSameText(@ForAll("texts") String content) {
+        CanonicalChunk chunk = new CanonicalChunk(Operation.CHAT, "chatcmpl-1", 1718726686, "m",
+                List.of(new CanonicalChunk.Choice(0, new CanonicalChunk.Delta(null, content, List.of()), null, null, null, Map.of())),
+                null, Map.of());
+        byte[] frame = StreamEvents.write(JSON, chunk, null, false, new ToolCallTracker());
+        assertThat(Utf8.firstInvalid(frame)).as(content).isEqualTo(-1);
+        String text = new String(frame, StandardCharsets.UTF_8);
+        assertThat(text).startsWith("data: {").endsWith("}\n\n");
+        assertThat(text.substring(0, text.length() - 2)).doesNotContain("\n", "\r");
+        assertThat(StreamEvents.read(JSON, Operation.CHAT, EventFrames.data(frame)).choices().get(0).delta().content()).isEqualTo(content);
+        boolean astral = content.codePoints().anyMatch(Character::isSupplementaryCodePoint);
+        Statistics.label("characters").collect(astral ? "beyond the BMP" : content.chars().anyMatch(c -> Character.isSurrogate((char) c)) ? "unpaired surrogate" : "BMP")
+                .coverage(coverage -> {
+                    coverage.check("beyond the BMP").percentage(share -> share >= 5);
+                    coverage.check("unpaired surrogate").percentage(share -> share >= 5);
+                });
+    }
+
+    @Provide
+    Arbitrary<String> texts() {
+        Arbitrary<String> piece = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(4, Arbitraries.strings().ofMaxLength(8)),
+                net.jqwik.api.Tuple.of(2, Arbitraries.of("\n", "\r\n", "\u2028", "\"", "\\", "\u0000", "é", "日本", "\uD83D\uDE00", "\uFEFF")),
+                net.jqwik.api.Tuple.of(1, Arbitraries.chars().range('\uD800', '\uDFFF').map(String::valueOf)));
+        return piece.list().ofMaxSize(6).map(pieces -> String.join("", pieces));
+    }
+
     @Test
     void unnamedFieldsAreWrittenAfterTheNamedOnesAndNeverOverThem() {
         CanonicalChunk chunk = new CanonicalChunk(Operation.CHAT, "chatcmpl-1", 1718726686, "m",
@@ -112,11 +146,11 @@ class StreamEventsTest {
                         Map.of("role", JSON.readUntrusted("\"kept: no role was written\""), "content", JSON.readUntrusted("\"dropped\""))),
                         null, null, null, Map.of("finish_reason", JSON.readUntrusted("\"dropped\"")))),
                 null, Map.of("usage", JSON.readUntrusted("{\"kept\":true}"), "model", JSON.readUntrusted("\"dropped\"")));
-        String event = StreamEvents.write(JSON, chunk, null, false, new ToolCallTracker());
-        assertThat(event).isEqualTo("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1718726686,\"model\":\"m\","
+        byte[] frame = StreamEvents.write(JSON, chunk, null, false, new ToolCallTracker());
+        assertThat(new String(frame, StandardCharsets.UTF_8)).isEqualTo("data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1718726686,\"model\":\"m\","
                 + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\",\"role\":\"kept: no role was written\"},"
-                + "\"finish_reason\":null,\"logprobs\":null}],\"usage\":{\"kept\":true}}");
-        assertThat(StreamEvents.write(JSON, chunk, new Usage(1, 2, 3), false, new ToolCallTracker()))
+                + "\"finish_reason\":null,\"logprobs\":null}],\"usage\":{\"kept\":true}}\n\n");
+        assertThat(EventFrames.data(StreamEvents.write(JSON, chunk, new Usage(1, 2, 3), false, new ToolCallTracker())))
                 .contains("\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}").doesNotContain("kept\":true");
     }
 }
