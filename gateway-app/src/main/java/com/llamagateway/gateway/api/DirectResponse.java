@@ -37,7 +37,7 @@ abstract sealed class DirectResponse implements ServerResponse {
         return new Json(headers, body);
     }
 
-    /** An event stream: the answer's headers, then each event's frame flushed as it comes. */
+    /** An event stream: the answer's headers, then each event's frame, flushed as it comes. */
     static ServerResponse events(Map<String, String> headers, Flux<byte[]> events) {
         return new Events(headers, events);
     }
@@ -112,9 +112,16 @@ abstract sealed class DirectResponse implements ServerResponse {
             target.set("X-Accel-Buffering", "no");
         }
 
+        /**
+         * Each frame written as it comes and flushed once the event loop has written what it had at hand: Reactor
+         * Netty's {@code send} of a {@code Flux} writes a frame at once and flushes after the writes of the same
+         * turn of the loop (events of one read of the deployment's answer leave together, a lone event at once).
+         * {@code writeAndFlushWith} flushed each event by itself through a publisher of its own, a concatenation
+         * and a boundary marker per event.
+         */
         @Override
         Mono<Void> writeBody(ServerHttpResponse response) {
-            return response.writeAndFlushWith(events.map(frame -> Mono.just(response.bufferFactory().wrap(frame))));
+            return response.writeWith(events.map(response.bufferFactory()::wrap));
         }
     }
 }
