@@ -4,8 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Server-sent events as a caller receives them: each a frame {@code data: <payload>\n\n} in UTF-8, ready for the
- * wire. The stream encoders write their JSON straight into a frame ({@link Json#writeEvent}); these are the frames
- * made of text.
+ * wire. The stream encoders write their JSON straight into a frame ({@link Json#writeEvent}).
  */
 public final class EventFrames {
 
@@ -13,14 +12,9 @@ public final class EventFrames {
     static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
 
     /** The stream's end; one shared array (a frame is only ever read). */
-    public static final byte[] DONE = of("[DONE]");
+    public static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private EventFrames() {
-    }
-
-    /** The frame of {@code data}, which holds no line break. */
-    public static byte[] of(String data) {
-        return ("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
     }
 
     /** The payload of a frame made here, as text (for tests and logs). */
