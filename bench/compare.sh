@@ -135,7 +135,7 @@ headers() { # sut shape
 pid_of() { case $1 in nginx) echo "$NGINX_PID";; portkey) echo "$PORTKEY_PID";; gateway) echo "$GW_PID";; *) echo "";; esac; }
 body_of() { case $1 in chat) echo "$WORK/chat.json";; stream) echo "$WORK/stream.json";; hold) echo "$WORK/hold.json";; esac; }
 header_args() { local IFS='|'; for h in $1; do printf '%s\n' "$h"; done; }
-wrk_leg() { # sut connections: "<req/s> <p50> <p99> <errors> <cpu µs/req>"
+wrk_leg() { # sut connections: "<req/s> <p50> <p99> <errors> <cpu µs/req> <KB/req, 0 here>"
   local rotate=; [ "$1" = gateway ] && rotate=$GATEWAY_KEYS
   ROTATE_AUTH="$rotate" EXTRA_HEADERS="$(headers "$1" chat)" LOAD_BODY="$WORK/chat.json" load "$(url "$1" chat)" "" "$2" "$3" "$(pid_of "$1")"
 }
@@ -170,7 +170,7 @@ for round in $(seq 1 "$ROUNDS"); do
   for sut in "${order[@]}"; do
     echo "round $round: $sut"
     read -r _ p50 p99 e1 _ <<< "$(wrk_leg $sut 1 "$DURATION")"
-    read -r rps32 p50_32 p99_32 e2 cpu <<< "$(wrk_leg $sut 32 "$DURATION")"
+    read -r rps32 p50_32 p99_32 e2 cpu _ <<< "$(wrk_leg $sut 32 "$DURATION")"
     read -r rps256 _ p99_256 e3 _ <<< "$(wrk_leg $sut 256 "$DURATION")"
     ol=$(open_loop $sut)
     st=$(streams $sut stream "$STREAMS")

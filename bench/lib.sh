@@ -72,17 +72,24 @@ cpu_ticks() { # pid: user + system CPU time of the process so far, in clock tick
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
+alloc_bytes() { # pid of a JVM: the heap bytes it has allocated since it started (bench/AllocProbe.java, on CPU 0)
+  taskset -c 0 java bench/AllocProbe.java "$1"
+}
+
 # wrk on CPU 0 with bench/chat-2k.json (or $LOAD_BODY; $EXTRA_HEADERS as post.lua reads them): prints "<req/s> <p50 ms> <p99 ms> <errors: 0 or ERR> <CPU µs per request of the
-# gateway pid, 0 without one>"; wrk's error lines are kept in $WORK/errors.txt
+# gateway pid, 0 without one> <KB of heap allocated per request by that pid, with MEASURE_ALLOC=1 (a JVM's pid), else 0>";
+# wrk's error lines are kept in $WORK/errors.txt
 load() { # url auth connections duration [gateway pid]
-  local before=0 after=0
+  local before=0 after=0 allocated_before=0 allocated_after=0
+  [ -n "${5:-}" ] && [ -n "${MEASURE_ALLOC:-}" ] && allocated_before=$(alloc_bytes "$5")
   [ -n "${5:-}" ] && before=$(cpu_ticks "$5")
   BODY_FILE=${LOAD_BODY:-bench/chat-2k.json} AUTH="$2" taskset -c "${LOAD_CPUS:-0}" wrk -t1 -c"$3" -d"$4" --latency -s bench/post.lua "$1" > "$WORK/wrk.txt"
   [ -n "${5:-}" ] && after=$(cpu_ticks "$5")
-  awk -v ticks=$((after - before)) -v tick=$TICK '
+  [ -n "${5:-}" ] && [ -n "${MEASURE_ALLOC:-}" ] && allocated_after=$(alloc_bytes "$5")
+  awk -v ticks=$((after - before)) -v tick=$TICK -v allocated=$((allocated_after - allocated_before)) '
     function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
     /^ +50%/ {p50=ms($2)} /^ +99%/ {p99=ms($2)} /Requests\/sec/ {rps=$2} / requests in / {n=$1} /Non-2xx|Socket errors/ {err=err $0}
-    END {printf "%.0f %.3f %.3f %s %.1f\n", rps, p50, p99, (err=="" ? "0" : "ERR"), (n > 0 ? ticks * 1e6 / tick / n : 0)}' "$WORK/wrk.txt"
+    END {printf "%.0f %.3f %.3f %s %.1f %.1f\n", rps, p50, p99, (err=="" ? "0" : "ERR"), (n > 0 ? ticks * 1e6 / tick / n : 0), (n > 0 ? allocated / 1024 / n : 0)}' "$WORK/wrk.txt"
   grep -E "Non-2xx|Socket errors" "$WORK/wrk.txt" | sed "s|^|$1, $3 connections, $4: |" >> "$WORK/errors.txt" || true
 }
 

@@ -43,8 +43,8 @@ for round in $(seq 1 "$ROUNDS"); do
   read -r _ d50 d99 _ _ <<< "$(load "$DIRECT" "Bearer $SIM_KEY" 1 "$DURATION")"
   read -r _ l50 l99 _ _ <<< "$(load "$LLM" "Bearer $KEY" 1 "$DURATION")"
   read -r _ p50 p99 _ _ <<< "$(load "$PASS" "Bearer $KEY" 1 "$DURATION")"
-  read -r lrps _ _ _ lcpu <<< "$(load "$LLM" "Bearer $KEY" 16 "$DURATION" $GW_PID)"
-  read -r prps _ _ _ pcpu <<< "$(load "$PASS" "Bearer $KEY" 16 "$DURATION" $GW_PID)"
+  read -r lrps _ _ _ lcpu _ <<< "$(load "$LLM" "Bearer $KEY" 16 "$DURATION" $GW_PID)"
+  read -r prps _ _ _ pcpu _ <<< "$(load "$PASS" "Bearer $KEY" 16 "$DURATION" $GW_PID)"
   sim_delay 20
   read -r dt dg <<< "$(stream "$DIRECT" "Bearer $SIM_KEY")"
   read -r lt lg <<< "$(stream "$LLM" "Bearer $KEY")"

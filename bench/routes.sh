@@ -49,7 +49,7 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-routes$LABEL.md
   echo "|---|---|---|---|---|"
 } > "$OUT"
 for round in $(seq 1 "$ROUNDS"); do
-  read -r rps _ _ err cpu <<< "$(load "$BASE/v1/chat/completions" "Bearer $KEY" 16 "$DURATION" $GW_PID)"
+  read -r rps _ _ err cpu _ <<< "$(load "$BASE/v1/chat/completions" "Bearer $KEY" 16 "$DURATION" $GW_PID)"
   echo "| $round | POST /v1/chat/completions | $rps | $cpu | $([ "$err" = 0 ] && echo 0 || echo "some: see wrk") |" >> "$OUT"
   for route in /v1/models /nowhere /actuator/health; do
     read -r rps cpu other <<< "$(get "$BASE$route")"
