@@ -21,9 +21,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * CPU time of the stream codecs alone, per event: each event's data text in (as the upstream client has it), the
- * caller's event out as the bytes of its frame on the wire — decode, encode, serialize, frame — for the golden seed streams, through the dialects' public
- * interfaces, so that the same program measures any revision (it adapts to a decoder that takes a tree and an
- * encoder that returns trees). Single-threaded and with THREADS threads at once (the event loops share Jackson's
+ * caller's event out as the bytes of its frame on the wire — decode, encode, serialize, frame — for the golden seed
+ * streams, through the dialects' public interfaces, so that the same program measures any revision (it adapts to a
+ * decoder that takes a tree, and to an encoder that returns trees, text or frames). Single-threaded and with THREADS threads at once (the event loops share Jackson's
  * buffer pool).
  *   java -cp <extracted gateway jar> bench/codec/EventCodecBench.java <seed dir> <seconds per measurement> <threads>
  * Prints "threads=<n> ns_per_event=<median of 5>" and the five measurements.

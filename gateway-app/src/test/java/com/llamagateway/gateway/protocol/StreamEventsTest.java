@@ -108,8 +108,8 @@ class StreamEventsTest {
 
     /**
      * A frame is strict UTF-8 with one line of data, whatever the text: line breaks and U+2028 escaped or passed as
-     * JSON allows, a character beyond the BMP as its four bytes, and an unpaired surrogate (what a deployment's escaped one
-     * reads into) escaped as it came, not replaced; its data reads back to the same text.
+     * JSON allows, a character beyond the BMP as its four bytes, and an unpaired surrogate (what a deployment's
+     * escaped one reads into) escaped as it came, not replaced; its data reads back to the same text.
      */
     @Property(tries = 500)
     void aFrameIsOneLineOfStrictUtf8ThatReadsBackToTheSameText(@ForAll("texts") String content) {
