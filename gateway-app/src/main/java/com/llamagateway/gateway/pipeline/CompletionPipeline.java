@@ -42,6 +42,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,7 +138,7 @@ public final class CompletionPipeline {
         Map<String, String> headers(List<Finding> more) {
             Map<String, String> headers = new LinkedHashMap<>(reservation.headers());
             headers.put(DEPLOYMENT_HEADER, deployment.name());
-            List<Finding> all = new java.util.ArrayList<>(annotations);
+            List<Finding> all = new ArrayList<>(annotations);
             all.addAll(more);
             headers.putAll(ContentFilterResults.annotationHeaders(all));
             return headers;
@@ -310,17 +311,17 @@ public final class CompletionPipeline {
         return chunks
                 .map(tally::add)
                 .transform(holdBack::apply)                                                                             // screen out
-                .doOnNext(chunk -> {
-                    if (chunk.choices().stream().anyMatch(c -> CompletionScreen.CONTENT_FILTER.equals(c.finishReason()))) {
+                .<byte[]>handle((chunk, sink) -> {
+                    if (filtered(chunk)) {
                         recorded.contentFiltered();
                     }
+                    byte[] frames = EventFrames.joined(encoder.encode(chunk));                                          // encode
+                    if (frames != null) {
+                        recorded.firstEvent();
+                        sink.next(frames);
+                    }
                 })
-                .concatWith(Mono.fromSupplier(() -> tally.usageChunkIfMissing(usage, exchange.promptTokens())))                     // complete usage
-                .concatMapIterable(encoder::encode)                                                                     // encode
-                .concatWith(Flux.defer(() -> Flux.fromIterable(encoder.finish())))
-                .doOnNext(event -> recorded.firstEvent())
-                .concatWith(Mono.defer(() -> settle(exchange, tally)).then(Mono.empty()))                               // settle
-                .concatWith(Mono.just(EventFrames.DONE))
+                .concatWith(Flux.defer(() -> end(exchange, tally, encoder)))                                            // complete usage, settle, [DONE]
                 .onErrorResume(error -> {
                     Mono<Void> settled = settle(exchange, tally);
                     recorded.finish(Outcome.UPSTREAM_ERROR);
@@ -328,6 +329,33 @@ public final class CompletionPipeline {
                 })
                 .doOnCancel(() -> settle(exchange, tally).subscribe())
                 .doFinally(signal -> recorded.finish(signal == SignalType.CANCEL ? Outcome.CANCELLED : Outcome.OK));         // record
+    }
+
+    /** Whether a filter (the gateway's or the deployment's) ended one of the chunk's choices. */
+    private static boolean filtered(CanonicalChunk chunk) {
+        for (CanonicalChunk.Choice choice : chunk.choices()) {
+            if (CompletionScreen.CONTENT_FILTER.equals(choice.finishReason())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The stream's end, once the deployment's has come and been screened: the usage chunk the gateway counted when
+     * the deployment reported none, the events the encoder still owes, then — the reservation settled — {@code [DONE]}.
+     */
+    private Flux<byte[]> end(Exchange exchange, StreamTally tally, StreamEncoder encoder) {
+        CanonicalChunk counted = tally.usageChunkIfMissing(usage, exchange.promptTokens());
+        List<byte[]> owed = new ArrayList<>(counted == null ? List.of() : encoder.encode(counted));
+        owed.addAll(encoder.finish());
+        byte[] frames = EventFrames.joined(owed);
+        Mono<byte[]> done = settle(exchange, tally).thenReturn(EventFrames.DONE);
+        if (frames == null) {
+            return done.flux();
+        }
+        exchange.usage().firstEvent();
+        return Flux.concat(Mono.just(frames), done);
     }
 
     private static GatewayError midStream(Exchange exchange, Throwable error) {

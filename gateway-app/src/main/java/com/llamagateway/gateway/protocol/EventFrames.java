@@ -1,6 +1,7 @@
 package com.llamagateway.gateway.protocol;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Server-sent events as a caller receives them: each a frame {@code data: <payload>\n\n} in UTF-8, ready for the
@@ -15,6 +16,30 @@ public final class EventFrames {
     public static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private EventFrames() {
+    }
+
+    /**
+     * Frames as one array, byte for byte what they are on the wire one after the other (for one write); null for none.
+     * The one frame of a list of one is returned as it is.
+     */
+    public static byte[] joined(List<byte[]> frames) {
+        if (frames.isEmpty()) {
+            return null;
+        }
+        if (frames.size() == 1) {
+            return frames.get(0);
+        }
+        int length = 0;
+        for (byte[] frame : frames) {
+            length += frame.length;
+        }
+        byte[] joined = new byte[length];
+        int at = 0;
+        for (byte[] frame : frames) {
+            System.arraycopy(frame, 0, joined, at, frame.length);
+            at += frame.length;
+        }
+        return joined;
     }
 
     /** The payload of a frame made here, as text (for tests and logs). */
