@@ -37,7 +37,10 @@ final class EventStreamReader {
         this.events = events;
     }
 
-    /** Reads {@code length} bytes of {@code piece} from {@code offset}, handing on every event they complete. */
+    /**
+     * Reads {@code length} bytes of {@code piece} from {@code offset}, handing on every event they complete. Keeps
+     * nothing of {@code piece} itself: the caller may reuse it.
+     */
     void read(byte[] piece, int offset, int length) {
         int end = offset + length;
         int start = offset;

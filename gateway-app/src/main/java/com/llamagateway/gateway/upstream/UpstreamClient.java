@@ -61,6 +61,8 @@ public final class UpstreamClient implements AutoCloseable {
     private static final int MAX_CONNECTIONS_PER_HOST = 65_536;
     /** How long a stream's body may go on after its {@code [DONE]} before the connection is closed ({@link #bodyEndAfterDone}). */
     private static final Duration BODY_END_AFTER_DONE = Duration.ofSeconds(1);
+    /** The most an open stream keeps for copying the pieces of its body out of native memory. */
+    private static final int SCRATCH_BYTES = 4096;
     private static final String APPLICATION_JSON = MediaType.APPLICATION_JSON_VALUE;
     private static final String TEXT_EVENT_STREAM = MediaType.TEXT_EVENT_STREAM_VALUE;
 
@@ -277,15 +279,19 @@ public final class UpstreamClient implements AutoCloseable {
         return Flux.defer(() -> {
             List<String> read = new ArrayList<>(2);
             EventStreamReader reader = new EventStreamReader(maxResponseBytes, read::add);
+            // a piece in native memory is copied into an array the stream reuses (the reader copies what it keeps),
+            // up to SCRATCH_BYTES: an open stream holds no more than that for it
+            byte[][] scratch = {new byte[0]};
             // each piece is read as it arrives: Reactor Netty releases it once handed on
             return connection.inbound().receive()
                     .map(piece -> {
+                        int length = piece.readableBytes();
                         if (piece.hasArray()) {
-                            reader.read(piece.array(), piece.arrayOffset() + piece.readerIndex(), piece.readableBytes());
+                            reader.read(piece.array(), piece.arrayOffset() + piece.readerIndex(), length);
                         } else {
-                            byte[] bytes = new byte[piece.readableBytes()];
-                            piece.getBytes(piece.readerIndex(), bytes);
-                            reader.read(bytes, 0, bytes.length);
+                            byte[] bytes = length > SCRATCH_BYTES ? new byte[length] : (scratch[0] = atLeast(scratch[0], length));
+                            piece.getBytes(piece.readerIndex(), bytes, 0, length);
+                            reader.read(bytes, 0, length);
                         }
                         return taken(read);
                     })
@@ -295,6 +301,11 @@ public final class UpstreamClient implements AutoCloseable {
                     }))
                     .concatMapIterable(events -> events);
         });
+    }
+
+    /** {@code array}, or a larger one (doubled, at most {@link #SCRATCH_BYTES}) when it is shorter than {@code length}. */
+    private static byte[] atLeast(byte[] array, int length) {
+        return array.length >= length ? array : new byte[Math.min(SCRATCH_BYTES, Math.max(length, Math.max(256, 2 * array.length)))];
     }
 
     private static List<String> taken(List<String> read) {
