@@ -45,7 +45,9 @@ OUT=$PROFILE_DIR/$(date -u +%Y-%m-%d)-$LABEL
 # jcmd reads name=value pairs itself: the agent's options go through quoted
 jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"start,event=$EVENT,interval=1ms,threads\"" | grep -v "^$GW_PID:" || true
 wrk_load "${SECONDS_PROFILED}s" | grep -E "Requests/sec|Non-2xx" | sed 's/^/profiled: /'
-jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"stop,file=$OUT.collapsed,collapsed\"" | grep -v "^$GW_PID:" || true
+# an allocation profile counts bytes (total), not samples
+TOTAL_OPT=$([ "$EVENT" = alloc ] && echo ",total" || true)
+jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"stop,file=$OUT.collapsed,collapsed$TOTAL_OPT\"" | grep -v "^$GW_PID:" || true
 sleep 1
 TOTAL=$(awk '{s+=$NF} END {print s}' "$OUT.collapsed")
 share() { # label regex: the share of all samples whose stack (thread name first, as [name tid=N]) matches
