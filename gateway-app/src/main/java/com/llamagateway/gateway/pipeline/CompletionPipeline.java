@@ -311,16 +311,19 @@ public final class CompletionPipeline {
         return chunks
                 .map(tally::add)
                 .transform(holdBack::apply)                                                                             // screen out
-                .<byte[]>handle((chunk, sink) -> {
+                // map and filter, not handle: with context-propagation on the class path Reactor restores the thread
+                // locals of the subscriber's context around every call of a handle (2.5 % of a stream's CPU, profiled)
+                .map(chunk -> {
                     if (filtered(chunk)) {
                         recorded.contentFiltered();
                     }
                     byte[] frames = EventFrames.joined(encoder.encode(chunk));                                          // encode
-                    if (frames != null) {
+                    if (frames.length > 0) {
                         recorded.firstEvent();
-                        sink.next(frames);
                     }
+                    return frames;
                 })
+                .filter(frames -> frames.length > 0)
                 .concatWith(Flux.defer(() -> end(exchange, tally, encoder)))                                            // complete usage, settle, [DONE]
                 .onErrorResume(error -> {
                     Mono<Void> settled = settle(exchange, tally);
@@ -351,7 +354,7 @@ public final class CompletionPipeline {
         owed.addAll(encoder.finish());
         byte[] frames = EventFrames.joined(owed);
         Mono<byte[]> done = settle(exchange, tally).thenReturn(EventFrames.DONE);
-        if (frames == null) {
+        if (frames.length == 0) {
             return done.flux();
         }
         exchange.usage().firstEvent();

@@ -15,16 +15,18 @@ public final class EventFrames {
     /** The stream's end; one shared array (a frame is only ever read). */
     public static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
+    private static final byte[] NONE = new byte[0];
+
     private EventFrames() {
     }
 
     /**
-     * Frames as one array, byte for byte what they are on the wire one after the other (for one write); null for none.
-     * The one frame of a list of one is returned as it is.
+     * Frames as one array, byte for byte what they are on the wire one after the other (for one write); an empty
+     * array for none. The one frame of a list of one is returned as it is.
      */
     public static byte[] joined(List<byte[]> frames) {
         if (frames.isEmpty()) {
-            return null;
+            return NONE;
         }
         if (frames.size() == 1) {
             return frames.get(0);

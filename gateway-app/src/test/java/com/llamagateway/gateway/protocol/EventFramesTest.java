@@ -16,7 +16,7 @@ class EventFramesTest {
 
     @Test
     void noFramesJoinToNothing() {
-        assertThat(EventFrames.joined(List.of())).isNull();
+        assertThat(EventFrames.joined(List.of())).isEmpty();
     }
 
     @Test
