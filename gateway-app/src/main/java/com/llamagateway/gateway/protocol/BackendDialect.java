@@ -21,10 +21,11 @@ public interface BackendDialect {
     boolean streams();
 
     /**
-     * One event of a stream, from its {@code data}.
+     * One event of a stream, from its {@code data} as received (UTF-8; bytes that are not are read as Java decodes
+     * them, each bad sequence one U+FFFD).
      *
      * @throws tools.jackson.core.JacksonException when it is not JSON or exceeds a bound
      * @throws GatewayError                        502 when it is JSON but cannot be read as an event
      */
-    CanonicalChunk decodeChunk(CanonicalRequest request, String event);
+    CanonicalChunk decodeChunk(CanonicalRequest request, byte[] event);
 }

@@ -126,6 +126,11 @@ public final class Json {
         return upstreamMapper.createParser(text);
     }
 
+    /** {@link #untrustedParser(String)} over UTF-8. */
+    JsonParser untrustedParser(byte[] utf8) {
+        return upstreamMapper.createParser(utf8);
+    }
+
     public String write(JsonNode node) {
         return mapper.writeValueAsString(node);
     }

@@ -46,7 +46,7 @@ abstract class OpenAiShapedCodec implements CallerDialect, BackendDialect {
     }
 
     @Override
-    public final CanonicalChunk decodeChunk(CanonicalRequest request, String event) {
+    public final CanonicalChunk decodeChunk(CanonicalRequest request, byte[] event) {
         return StreamEvents.read(json, request.operation(), event);
     }
 

@@ -149,7 +149,7 @@ public final class ScoreCodec implements BackendDialect {
     }
 
     @Override
-    public CanonicalChunk decodeChunk(CanonicalRequest request, String event) {
+    public CanonicalChunk decodeChunk(CanonicalRequest request, byte[] event) {
         throw new UnsupportedOperationException("/score does not stream");
     }
 }

@@ -5,6 +5,7 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,13 +33,44 @@ final class StreamEvents {
      * @throws GatewayError                        502 when it is JSON but not an event
      */
     static CanonicalChunk read(Json json, Operation operation, String event) {
-        CanonicalChunk chunk = readTokens(json, operation, event);
+        CanonicalChunk chunk = readTokens(json.untrustedParser(event), operation);
         return chunk != null ? chunk : OpenAiShape.readChunk(operation, json.readUntrusted(event));
+    }
+
+    /**
+     * One event's data as received, read as its text is: UTF-8 is parsed as it is, without a string between; bytes
+     * that are not UTF-8 are read as Java decodes them (each bad sequence one U+FFFD). What a byte parser would take
+     * for another encoding is read as text too: a byte-order mark first (skipped by a byte parser; no JSON as text),
+     * a NUL among the first four bytes (a byte parser's sign of UTF-16 or UTF-32; no JSON as UTF-8 text).
+     */
+    static CanonicalChunk read(Json json, Operation operation, byte[] event) {
+        if (Utf8.firstInvalid(event) >= 0 || encodingAmbiguous(event)) {
+            return read(json, operation, new String(event, StandardCharsets.UTF_8));
+        }
+        CanonicalChunk chunk = readTokens(json.untrustedParser(event), operation);
+        return chunk != null ? chunk : OpenAiShape.readChunk(operation, json.readUntrusted(event));
+    }
+
+    /** A byte-order mark first, or a NUL among the first four bytes: what Jackson's byte parsers read an encoding from. */
+    private static boolean encodingAmbiguous(byte[] bytes) {
+        if (bytes.length >= 3 && bytes[0] == (byte) 0xEF && bytes[1] == (byte) 0xBB && bytes[2] == (byte) 0xBF) {
+            return true;
+        }
+        for (int i = 0; i < Math.min(4, bytes.length); i++) {
+            if (bytes[i] == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The event read token by token, or null when its shape is unusual (for the tree reader). */
     static CanonicalChunk readTokens(Json json, Operation operation, String event) {
-        try (JsonParser parser = json.untrustedParser(event)) {
+        return readTokens(json.untrustedParser(event), operation);
+    }
+
+    private static CanonicalChunk readTokens(JsonParser opened, Operation operation) {
+        try (JsonParser parser = opened) {
             CanonicalChunk chunk = chunk(parser, operation);
             return parser.nextToken() == null ? chunk : null;
         } catch (Unusual unusual) {

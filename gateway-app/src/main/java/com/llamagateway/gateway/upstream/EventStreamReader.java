@@ -1,14 +1,15 @@
 package com.llamagateway.gateway.upstream;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
  * Reads a {@code text/event-stream} body as it arrives, in pieces cut anywhere, and hands on the {@code data} of each
- * event: an event's {@code data} lines joined by {@code \n}, once the blank line that ends it has arrived (or the body
- * has, with {@link #finish}). Lines end with CRLF, LF or CR (a CRLF cut between two pieces counts once); UTF-8 is
- * decoded per line, so a character cut between pieces is whole. Comments ({@code :…}) and the other fields
+ * event: an event's {@code data} lines joined by {@code \n}, as the bytes received (UTF-8, decoded by whoever reads
+ * them: a character cut between pieces is whole), once the blank line that ends it has arrived (or the body has, with
+ * {@link #finish}). Lines end with CRLF, LF or CR (a CRLF cut between two pieces counts once). Comments ({@code :…}) and the other fields
  * ({@code event}, {@code id}, {@code retry}) are skipped; an event without data is not handed on.
  * A line, or an event's data, longer than {@code maxBytes} fails with {@link AnswerTooLarge}, having kept no more than that.
  * One reader per stream, fed from one thread at a time.
@@ -21,18 +22,18 @@ final class EventStreamReader {
     private static final byte[] DATA = "data".getBytes(StandardCharsets.US_ASCII);
 
     private final int maxBytes;
-    private final Consumer<String> events;
+    private final Consumer<byte[]> events;
     /** The line so far (its bytes from earlier pieces). */
     private byte[] line = new byte[256];
     private int lineLength;
     /** The last piece ended with CR: an LF that starts the next one ends no line. */
     private boolean afterCr;
     /** The event's one data line so far (null before it, or once there are more: then {@link #joined}). */
-    private String data;
+    private byte[] data;
     /** The event's data lines joined by LF, from its second on. */
-    private StringBuilder joined;
+    private ByteArrayOutputStream joined;
 
-    EventStreamReader(int maxBytes, Consumer<String> events) {
+    EventStreamReader(int maxBytes, Consumer<byte[]> events) {
         this.maxBytes = maxBytes;
         this.events = events;
     }
@@ -126,23 +127,24 @@ final class EventStreamReader {
                 value++;
             }
         }
-        String text = new String(bytes, value, end - value, StandardCharsets.UTF_8);
         if (data == null && joined == null) {
-            data = text; // an event of one line (nearly all are) is handed on as read
+            data = Arrays.copyOfRange(bytes, value, end); // an event of one line (nearly all are) is handed on as read
             return;
         }
         if (joined == null) {
-            joined = new StringBuilder(data);
+            joined = new ByteArrayOutputStream(data.length * 2);
+            joined.writeBytes(data);
             data = null;
         }
-        if (joined.length() + 1 + text.length() > maxBytes) {
+        if (joined.size() + 1 + (end - value) > maxBytes) {
             throw new AnswerTooLarge(maxBytes);
         }
-        joined.append('\n').append(text);
+        joined.write(LF);
+        joined.write(bytes, value, end - value);
     }
 
     private void dispatch() {
-        String event = joined != null ? joined.toString() : data;
+        byte[] event = joined != null ? joined.toByteArray() : data;
         data = null;
         joined = null;
         if (event != null) {

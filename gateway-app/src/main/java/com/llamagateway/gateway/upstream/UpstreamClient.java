@@ -63,6 +63,7 @@ public final class UpstreamClient implements AutoCloseable {
     private static final Duration BODY_END_AFTER_DONE = Duration.ofSeconds(1);
     /** The most an open stream keeps for copying the pieces of its body out of native memory. */
     private static final int SCRATCH_BYTES = 4096;
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
     private static final String APPLICATION_JSON = MediaType.APPLICATION_JSON_VALUE;
     private static final String TEXT_EVENT_STREAM = MediaType.TEXT_EVENT_STREAM_VALUE;
 
@@ -129,7 +130,7 @@ public final class UpstreamClient implements AutoCloseable {
      * An event that cannot be read fails the stream there; the first one fails it before it counts as answered.
      * {@link FirstEvent} holds it until its first event, for failover.
      */
-    public <T> Mono<Flux<T>> stream(Deployment deployment, BackendRequest request, String requestId, Function<String, T> decoder) {
+    public <T> Mono<Flux<T>> stream(Deployment deployment, BackendRequest request, String requestId, Function<byte[], T> decoder) {
         Deployment.Timeouts timeouts = deployment.timeouts();
         return Contexts.heldHere(Mono.defer(() -> {
             long sent = System.nanoTime();
@@ -239,22 +240,22 @@ public final class UpstreamClient implements AutoCloseable {
      * {@code [DONE]} is cut off there (its connection closed) and the stream ends as it would have; what follows
      * {@code [DONE]} is no event.
      */
-    static Flux<String> beforeDone(Flux<String> data, Duration firstByteLeft, Duration streamIdle, LongSupplier nanoClock) {
+    static Flux<byte[]> beforeDone(Flux<byte[]> data, Duration firstByteLeft, Duration streamIdle, LongSupplier nanoClock) {
         Duration bodyEnd = bodyEndAfterDone(streamIdle);
         return Flux.defer(() -> {
             IdleTimer idle = new IdleTimer(firstByteLeft, streamIdle, nanoClock);
             Sinks.Empty<Void> done = Sinks.empty();
             boolean[] ended = {false};
             return data.takeUntilOther(Mono.<Object>firstWithSignal(idle.expiry(), done.asMono().then(Mono.delay(bodyEnd))))
-                    .<String>handle((event, sink) -> {
-                        if (event.isBlank()) {
+                    .<byte[]>handle((event, sink) -> {
+                        if (blank(event)) {
                             return; // no event: the timer goes on
                         }
                         idle.restart();
                         if (ended[0]) {
                             return;
                         }
-                        if (event.trim().equals("[DONE]")) {
+                        if (done(event)) {
                             ended[0] = true;
                             done.tryEmitEmpty();
                         } else {
@@ -263,6 +264,32 @@ public final class UpstreamClient implements AutoCloseable {
                     })
                     .concatWith(idle.failureIfExpired("no event within the first-byte or stream-idle timeout"));
         });
+    }
+
+    /** Whether an event's data is only white space (as {@link String#isBlank} has it): no event. */
+    static boolean blank(byte[] data) {
+        for (byte b : data) {
+            if (b < 0) {
+                return new String(data, StandardCharsets.UTF_8).isBlank(); // white space beyond ASCII: as the text has it
+            }
+            if (!Character.isWhitespace(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether an event's data is {@code [DONE]}, with any control characters or spaces around it. */
+    static boolean done(byte[] data) {
+        int from = 0;
+        int to = data.length;
+        while (from < to && (data[from] & 0xFF) <= ' ') {
+            from++;
+        }
+        while (to > from && (data[to - 1] & 0xFF) <= ' ') {
+            to--;
+        }
+        return Arrays.equals(data, from, to, DONE, 0, DONE.length);
     }
 
     /**
@@ -275,9 +302,9 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /** The {@code data} of each event of the body, as it arrives. */
-    private Flux<String> events(Connection connection) {
+    private Flux<byte[]> events(Connection connection) {
         return Flux.defer(() -> {
-            List<String> read = new ArrayList<>(2);
+            List<byte[]> read = new ArrayList<>(2);
             EventStreamReader reader = new EventStreamReader(maxResponseBytes, read::add);
             // a piece in native memory is copied into an array the stream reuses (the reader copies what it keeps),
             // up to SCRATCH_BYTES: an open stream holds no more than that for it
@@ -308,11 +335,11 @@ public final class UpstreamClient implements AutoCloseable {
         return array.length >= length ? array : new byte[Math.min(SCRATCH_BYTES, Math.max(length, Math.max(256, 2 * array.length)))];
     }
 
-    private static List<String> taken(List<String> read) {
+    private static List<byte[]> taken(List<byte[]> read) {
         if (read.isEmpty()) {
             return List.of();
         }
-        List<String> events = read.size() == 1 ? List.of(read.get(0)) : List.copyOf(read);
+        List<byte[]> events = read.size() == 1 ? List.of(read.get(0)) : List.copyOf(read);
         read.clear();
         return events;
     }

@@ -64,14 +64,14 @@ class DecoderFuzzTest {
     }
 
     /**
-     * A stream event's data, read without a tree — and read as the tree reader, which defines what an event means,
-     * reads it: both fail on what is not JSON, both refuse the same events, both give the same chunk.
+     * A stream event's data as received, read without a tree — and read as the tree reader, which defines what an
+     * event means, reads its text: both fail on what is not JSON, both refuse the same events, both give the same chunk.
      */
     private static void streamEvent(BackendDialect dialect, CanonicalRequest request, byte[] body) {
         String data = new String(body, StandardCharsets.UTF_8);
         CanonicalChunk chunk;
         try {
-            chunk = dialect.decodeChunk(request, data);
+            chunk = dialect.decodeChunk(request, body);
         } catch (JacksonException e) {
             assertThat(catchThrowable(() -> JSON.readUntrusted(data))).as("the tree reader fails too").isInstanceOf(JacksonException.class);
             throw new NotJson();

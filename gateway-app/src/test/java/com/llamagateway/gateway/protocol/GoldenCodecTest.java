@@ -8,6 +8,7 @@ import org.springframework.http.HttpStatus;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -136,7 +137,7 @@ class GoldenCodecTest {
         StreamEncoder encoder = caller.streamEncoder(request);
         List<byte[]> events = new ArrayList<>();
         for (String event : seedEventData(seedName)) {
-            events.addAll(encoder.encode(backend.decodeChunk(request, event)));
+            events.addAll(encoder.encode(backend.decodeChunk(request, event.getBytes(StandardCharsets.UTF_8))));
         }
         events.addAll(encoder.finish());
         return events;

@@ -35,6 +35,37 @@ class StreamEventsTest {
                 .coverage(coverage -> coverage.check("tokens").percentage(share -> share >= 20));
     }
 
+    /**
+     * An event's data as received reads as its text does: parsed as UTF-8 where it is, and where it is not — a bad
+     * sequence anywhere, a character cut, an encoded surrogate — as Java decodes it; and what a byte parser would take
+     * for another encoding (a byte-order mark, NUL among the first bytes: UTF-16 or UTF-32 to Jackson) as the text.
+     */
+    @Property(tries = 1000)
+    void theBytesOfAnEventReadAsItsText(@ForAll("events") String event, @ForAll("oddBytes") byte[] odd, @ForAll int at,
+                                        @ForAll Operation operation) {
+        byte[] utf8 = event.getBytes(StandardCharsets.UTF_8);
+        int position = at % 4 == 0 ? 0 : Math.floorMod(at, utf8.length + 1);
+        byte[] bytes = new byte[utf8.length + odd.length];
+        System.arraycopy(utf8, 0, bytes, 0, position);
+        System.arraycopy(odd, 0, bytes, position, odd.length);
+        System.arraycopy(utf8, position, bytes, position + odd.length, utf8.length - position);
+        String text = new String(bytes, StandardCharsets.UTF_8);
+        assertThat(outcome(() -> StreamEvents.read(JSON, operation, bytes))).as(text).isEqualTo(outcome(() -> StreamEvents.read(JSON, operation, text)));
+        Statistics.label("bytes").collect(Utf8.firstInvalid(bytes) < 0 ? "UTF-8" : "not UTF-8")
+                .coverage(coverage -> coverage.check("not UTF-8").percentage(share -> share >= 20));
+    }
+
+    @Provide
+    Arbitrary<byte[]> oddBytes() {
+        return Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(3, Arbitraries.just(new byte[0])),
+                net.jqwik.api.Tuple.of(6, Arbitraries.of(
+                        new byte[]{(byte) 0xFF}, new byte[]{(byte) 0xC0, (byte) 0x80}, new byte[]{(byte) 0x80}, new byte[]{(byte) 0xE2, (byte) 0x82},
+                        new byte[]{(byte) 0xED, (byte) 0xA0, (byte) 0x80}, new byte[]{(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+                        new byte[]{(byte) 0xEF, (byte) 0xBB, (byte) 0xBF}, new byte[]{0}, new byte[]{0, 0, 0}, new byte[]{' ', '\t'},
+                        "é".getBytes(StandardCharsets.UTF_8), "\uD83E\uDD99".getBytes(StandardCharsets.UTF_8))));
+    }
+
     /** The chunk, or what refused it: a GatewayError's message, or that it is not JSON. */
     private static Object outcome(java.util.function.Supplier<CanonicalChunk> read) {
         try {

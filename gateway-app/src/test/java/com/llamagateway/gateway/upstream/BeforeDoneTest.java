@@ -6,6 +6,7 @@ import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -22,6 +23,12 @@ class BeforeDoneTest {
     /** the clock of the virtual time StepVerifier runs the test on */
     private static final LongSupplier VIRTUAL = () -> VirtualTimeScheduler.get().now(TimeUnit.NANOSECONDS);
 
+    /** {@link UpstreamClient#beforeDone} over the events' data as text. */
+    private static Flux<String> beforeDone(Flux<String> data, Duration firstByteLeft, Duration streamIdle, LongSupplier nanoClock) {
+        return UpstreamClient.beforeDone(data.map(text -> text.getBytes(StandardCharsets.UTF_8)), firstByteLeft, streamIdle, nanoClock)
+                .map(bytes -> new String(bytes, StandardCharsets.UTF_8));
+    }
+
     private static Mono<String> after(Duration delay, String data) {
         return Mono.delay(delay).map(tick -> data);
     }
@@ -29,7 +36,7 @@ class BeforeDoneTest {
     @Test
     void aBodyThatEndsAfterItsDoneEndsTheStreamThere() {
         AtomicBoolean cancelled = new AtomicBoolean();
-        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
+        StepVerifier.withVirtualTime(() -> beforeDone(
                         Flux.concat(after(Duration.ofSeconds(1), "a"), after(Duration.ofSeconds(1), "b"), Mono.just("[DONE]"))
                                 .doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE, VIRTUAL))
                 .thenAwait(Duration.ofSeconds(1))
@@ -46,7 +53,7 @@ class BeforeDoneTest {
         // [DONE] 9.5 s after the event, the body never ends: the stream-idle timeout restarts at [DONE], so the wait of
         // a second for the body's end cuts the body off and the stream ends, instead of failing 10 s after the event
         AtomicBoolean cancelled = new AtomicBoolean();
-        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
+        StepVerifier.withVirtualTime(() -> beforeDone(
                         Flux.concat(Mono.just("a"), after(Duration.ofMillis(9_500), "[DONE]"), Flux.never())
                                 .doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE, VIRTUAL))
                 .expectNext("a")
@@ -60,7 +67,7 @@ class BeforeDoneTest {
     @Test
     void aShortStreamIdleTimeoutWaitsHalfOfItForTheBodysEnd() {
         Duration idle = Duration.ofMillis(600);
-        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
+        StepVerifier.withVirtualTime(() -> beforeDone(
                         Flux.concat(Mono.just("a"), after(Duration.ofMillis(500), "[DONE]"), Flux.never()), FIRST_BYTE, idle, VIRTUAL))
                 .expectNext("a")
                 .expectNoEvent(Duration.ofMillis(799))
@@ -71,7 +78,7 @@ class BeforeDoneTest {
 
     @Test
     void whatFollowsDoneIsNoEvent() {
-        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(Flux.just("a", "[DONE]", "b", " [DONE] "), FIRST_BYTE, IDLE, VIRTUAL))
+        StepVerifier.withVirtualTime(() -> beforeDone(Flux.just("a", "[DONE]", "b", " [DONE] "), FIRST_BYTE, IDLE, VIRTUAL))
                 .expectNext("a")
                 .expectComplete()
                 .verify(Duration.ofSeconds(10));
@@ -80,7 +87,7 @@ class BeforeDoneTest {
     @Test
     void aSilenceLongerThanTheStreamIdleTimeoutFailsTheStreamAndCutsTheBodyOff() {
         AtomicBoolean cancelled = new AtomicBoolean();
-        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(
+        StepVerifier.withVirtualTime(() -> beforeDone(
                         Flux.concat(Mono.just("a"), after(IDLE.plusMillis(1), "b")).doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE, VIRTUAL))
                 .expectNext("a")
                 .expectNoEvent(IDLE.minusMillis(1))
@@ -93,13 +100,13 @@ class BeforeDoneTest {
 
     @Test
     void theFirstEventComesWithinWhatIsLeftOfTheFirstByteTimeout() {
-        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(after(Duration.ofSeconds(2), "a").flux(), Duration.ofSeconds(1), IDLE, VIRTUAL))
+        StepVerifier.withVirtualTime(() -> beforeDone(after(Duration.ofSeconds(2), "a").flux(), Duration.ofSeconds(1), IDLE, VIRTUAL))
                 .expectSubscription()
                 .expectNoEvent(Duration.ofMillis(999))
                 .thenAwait(Duration.ofMillis(1))
                 .expectError(TimeoutException.class)
                 .verify(Duration.ofSeconds(10));
-        StepVerifier.withVirtualTime(() -> UpstreamClient.beforeDone(after(Duration.ofMillis(1), "a").flux(), Duration.ofSeconds(-1), IDLE, VIRTUAL))
+        StepVerifier.withVirtualTime(() -> beforeDone(after(Duration.ofMillis(1), "a").flux(), Duration.ofSeconds(-1), IDLE, VIRTUAL))
                 .expectSubscription()
                 .thenAwait(Duration.ZERO)
                 .expectError(TimeoutException.class)

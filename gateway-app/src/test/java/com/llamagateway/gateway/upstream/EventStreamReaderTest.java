@@ -211,7 +211,7 @@ class EventStreamReaderTest {
         final EventStreamReader reader;
 
         EventStreamReaderHarness(int max) {
-            reader = new EventStreamReader(max, events::add);
+            reader = new EventStreamReader(max, data -> events.add(new String(data, StandardCharsets.UTF_8)));
         }
 
         void feed(String piece) {
