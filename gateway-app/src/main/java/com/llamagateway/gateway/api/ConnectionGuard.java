@@ -9,6 +9,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
@@ -65,6 +66,14 @@ import java.util.concurrent.TimeUnit;
  *       (reactor-netty#4361, fixed in 1.3.8, which needs a Netty whose native transport is not available to this
  *       build). After every exchange, once Reactor Netty has had its turn, a connection with no request in progress
  *       is read again, with its idle timeout, as 1.3.8 does.</li>
+ *   <li>A client that stops reading its answer is let go after {@code gateway.request.send-timeout}: while a response
+ *       is in progress, a check every half of it looks at the head of the connection's outbound buffer; the same
+ *       write, with no byte of it sent, at three checks in a row (unsent for at least the send timeout) closes the
+ *       connection — its stream is cancelled, the deployment's call with it, and settled with what was streamed.
+ *       Reactor Netty stops asking the stream for events meanwhile (at most 128 writes in flight), so nothing piles up
+ *       in the heap; without this the connection, and the megabytes its kernel buffer holds, stayed open for as long
+ *       as the client kept it. (The channel's writability is no signal: 128 small frames stay below its high-water
+ *       mark.) One timer per connection while it answers, nothing per write.</li>
  * </ul>
  */
 public final class ConnectionGuard implements NettyServerCustomizer {
@@ -81,11 +90,14 @@ public final class ConnectionGuard implements NettyServerCustomizer {
     private final Duration bodyCutOff;
     /** {@code server.netty.idle-timeout}: how long a kept-alive connection may wait for its next request; null for ever. */
     private final Duration idleTimeout;
+    /** How long a connection may stay unwritable (its client reading nothing) before it is closed. */
+    private final Duration sendTimeout;
 
-    public ConnectionGuard(ErrorResponses errors, Duration headerTimeout, Duration bodyTimeout, Duration idleTimeout) {
+    public ConnectionGuard(ErrorResponses errors, Duration headerTimeout, Duration bodyTimeout, Duration sendTimeout, Duration idleTimeout) {
         this.errors = errors;
         this.headerTimeout = headerTimeout;
         this.bodyCutOff = bodyTimeout.plus(BODY_BACKSTOP);
+        this.sendTimeout = sendTimeout;
         this.idleTimeout = idleTimeout;
     }
 
@@ -114,6 +126,12 @@ public final class ConnectionGuard implements NettyServerCustomizer {
         /** Armed from a request's head to its last content: past it the connection is closed. */
         private ScheduledFuture<?> bodyDeadline;
         private final Runnable bodyTimedOut = this::bodyTimedOut;
+        /** Armed while the connection answers: the next look at its outbound buffer. */
+        private ScheduledFuture<?> sendCheck;
+        /** The write at the head of the outbound buffer at the last check, how much of it was sent, since how many checks. */
+        private Object waiting;
+        private long waitingProgress;
+        private int waitingChecks;
         /** After this gateway answered a request itself, the rest of the connection's input is dropped. */
         private boolean refused;
 
@@ -140,6 +158,7 @@ public final class ConnectionGuard implements NettyServerCustomizer {
             public void channelInactive(ChannelHandlerContext ctx) {
                 disarm();
                 disarmBody();
+                disarmSend();
                 ctx.fireChannelInactive();
             }
         };
@@ -183,6 +202,9 @@ public final class ConnectionGuard implements NettyServerCustomizer {
                 if (msg instanceof LastHttpContent && !informational && open > 0) {
                     open--;
                 }
+                if (sendCheck == null) {
+                    armSendCheck();
+                }
                 ctx.write(msg, promise);
             }
 
@@ -221,6 +243,52 @@ public final class ConnectionGuard implements NettyServerCustomizer {
                 bodyDeadline.cancel(false);
                 bodyDeadline = null;
             }
+        }
+
+        private void armSendCheck() {
+            sendCheck = raw.executor().schedule(this::checkSend, sendTimeout.toMillis() / 2, TimeUnit.MILLISECONDS);
+        }
+
+        private void disarmSend() {
+            if (sendCheck != null) {
+                sendCheck.cancel(false);
+                sendCheck = null;
+            }
+        }
+
+        /**
+         * The client reads nothing when the same write waits at the head of the outbound buffer, none of it sent, at
+         * three checks in a row; checks go on while something waits or a response is open.
+         */
+        private void checkSend() {
+            sendCheck = null;
+            Channel channel = raw.channel();
+            if (!channel.isActive()) {
+                return;
+            }
+            ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+            Object head = outbound == null ? null : outbound.current();
+            if (head == null) {
+                waiting = null;
+                waitingChecks = 0;
+                if (open > 0) {
+                    armSendCheck();
+                }
+                return;
+            }
+            long progress = outbound.currentProgress();
+            if (head == waiting && progress == waitingProgress) {
+                if (++waitingChecks >= 2) {
+                    log.debug("Connection from {} closed: the client took none of its answer for {}", channel.remoteAddress(), sendTimeout);
+                    channel.close();
+                    return;
+                }
+            } else {
+                waiting = head;
+                waitingProgress = progress;
+                waitingChecks = 0;
+            }
+            armSendCheck();
         }
 
         /** The body did not arrive in time and nobody answered for it: Reactor Netty's request timeout did the same. */

@@ -171,7 +171,8 @@ public class GatewayConfiguration {
     /** Slow clients and requests Netty refuses, before WebFlux. */
     @Bean
     ConnectionGuard connectionGuard(ErrorResponses errors, GatewayProperties properties, NettyServerProperties server) {
-        return new ConnectionGuard(errors, properties.request().headerTimeout(), properties.request().bodyTimeout(), server.getIdleTimeout());
+        return new ConnectionGuard(errors, properties.request().headerTimeout(), properties.request().bodyTimeout(),
+                properties.request().sendTimeout(), server.getIdleTimeout());
     }
 
     @Bean

@@ -79,9 +79,12 @@ public record GatewayProperties(
      * @param headerTimeout   the request line and headers must arrive within this, counted from the connection's first
      *                        byte of the request; else 408 and the connection is closed
      * @param bodyTimeout     the whole body must arrive within this once the headers are in; else 408 and close
+     * @param sendTimeout     a client that takes none of an answer for this long while more of it waits to be sent
+     *                        (its stream has filled the connection's buffers) has its connection closed
      */
     public record Request(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("64") int maxNestingDepth,
-                          @DefaultValue("10s") Duration headerTimeout, @DefaultValue("30s") Duration bodyTimeout) {
+                          @DefaultValue("10s") Duration headerTimeout, @DefaultValue("30s") Duration bodyTimeout,
+                          @DefaultValue("20s") Duration sendTimeout) {
     }
 
     /**

@@ -4,6 +4,13 @@ import com.llamagateway.gateway.support.RawHttp;
 import com.llamagateway.gateway.support.Replicas;
 import com.llamagateway.gateway.support.TestTeams;
 import com.llamagateway.gateway.team.TeamService;
+import com.llamagateway.gateway.usage.UsageLedger;
+import com.llamagateway.gateway.usage.UsageQuery;
+import com.llamagateway.gateway.usage.UsageStore;
+import com.llamagateway.simulator.Behaviour;
+import com.llamagateway.simulator.LlamaSimulator;
+import com.llamagateway.simulator.SimulatedDeployment;
+import com.llamagateway.simulator.StandardDeployments;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,10 +26,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -31,12 +41,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Slow-loris clients: 200 connections trickle their request at one byte a second — 100 their headers, 100 their
  * body — and each is answered 408 and closed once its timeout is up, while a normal client is served as fast as
- * without them.
+ * without them. And a client that stops reading a long stream is let go after the send timeout.
  */
 class SlowClientTest {
 
     private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(4);
     private static final Duration BODY_TIMEOUT = Duration.ofSeconds(6);
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(3);
     /** How much later than its timeout a connection may be closed: the timers are Netty's, on a busy machine. */
     private static final Duration SLACK = Duration.ofSeconds(3);
     private static final String BODY = "{\"model\":\"Meta-Llama-3.1-70B-Instruct\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
@@ -53,7 +64,10 @@ class SlowClientTest {
                 "gateway.admin.token", "slow-admin-token-0123456789abcdef",
                 "gateway.data-dir", "target/test-data",
                 "gateway.request.header-timeout", HEADER_TIMEOUT.toMillis() + "ms",
-                "gateway.request.body-timeout", BODY_TIMEOUT.toMillis() + "ms"));
+                "gateway.request.body-timeout", BODY_TIMEOUT.toMillis() + "ms",
+                "gateway.request.send-timeout", SEND_TIMEOUT.toMillis() + "ms",
+                // only the send timeout may end the stream a client does not read: the deployment's never does here
+                "gateway.resilience.stream-idle-timeout", "300s"));
         port = Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port"));
         key = TestTeams.newKey(gateway.getBean(TeamService.class));
     }
@@ -119,6 +133,66 @@ class SlowClientTest {
         Duration heldFor() {
             return Duration.ofNanos(closedNanos - openedNanos);
         }
+    }
+
+    @Test
+    void aClientThatStopsReadingAStreamIsLetGoAfterTheSendTimeoutAndItsStreamSettled() throws Exception {
+        // a stream three times what the kernel may buffer for the connection (its largest send buffer: the third of
+        // tcp_wmem, read by lines — Files.readString gets one byte of a proc file): the gateway's writes must stall
+        String[] tcpWmem = Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_wmem")).get(0).trim().split("\\s+");
+        int tokens = (int) Math.min(200_000, 3 * Long.parseLong(tcpWmem[2]) / 150);
+        SimulatedDeployment deployment = gateway.getBean(LlamaSimulator.class).deployment(StandardDeployments.SERVERLESS_70B);
+        deployment.behaviour(Behaviour.instant().withReply("w ".repeat(tokens).trim()));
+        TeamService teams = gateway.getBean(TeamService.class);
+        TeamService.CreatedKey created = teams.createTeam("test", "stops-reading-" + UUID.randomUUID(), null, null)
+                .flatMap(team -> teams.createKey("test", team.id(), "k", null)).block(Duration.ofSeconds(10));
+        String body = "{\"model\":\"Meta-Llama-3.1-70B-Instruct\",\"stream\":true,\"max_tokens\":" + tokens
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        try (Socket socket = new Socket()) {
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+            socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer " + created.secret()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            // the answer's head, a byte at a time (a few hundred bytes of the megabytes waiting: the stall holds)
+            InputStream in = socket.getInputStream();
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) {
+                int b = in.read();
+                if (b < 0) {
+                    break;
+                }
+                head.append((char) b);
+            }
+            assertThat(head.toString()).startsWith("HTTP/1.1 200 ").containsIgnoringCase("content-type: text/event-stream");
+            // nothing more is read until the gateway has ended the stream: its record says how
+            UsageQuery.Row row = null;
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while ((row == null || row.cancelled() == 0) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                row = sums(created.key().teamId());
+            }
+            assertThat(row).as("the stream was recorded").isNotNull();
+            assertThat(row.cancelled()).as("cancelled when its connection was closed").isEqualTo(1);
+            assertThat(row.upstreamErrors()).isZero();
+            assertThat(row.completionTokens()).as("settled with what was streamed").isBetween(1L, tokens - 1L);
+            // what the kernel held is delivered, then the connection's end — no end of the stream
+            socket.setSoTimeout(30_000);
+            byte[] rest = in.readAllBytes();
+            String tail = new String(rest, Math.max(0, rest.length - 2000), Math.min(2000, rest.length), StandardCharsets.UTF_8);
+            assertThat(rest.length).as("the answer sent before the stall").isGreaterThan(10_000);
+            assertThat(tail).doesNotContain("[DONE]").doesNotContain("\r\n0\r\n\r\n");
+        } finally {
+            deployment.behaviour(Behaviour.instant());
+        }
+    }
+
+    private static UsageQuery.Row sums(String teamId) {
+        gateway.getBean(UsageLedger.class).flush().block(Duration.ofSeconds(10));
+        List<UsageQuery.Row> rows = gateway.getBean(UsageStore.class)
+                .sums(new UsageQuery(teamId, null, null, null, null, null, List.of(UsageQuery.GroupBy.DEPLOYMENT)))
+                .collectList().block(Duration.ofSeconds(10));
+        return rows.isEmpty() ? null : rows.get(0);
     }
 
     private static long medianLatencyNanos(HttpClient client, int requests) throws Exception {
