@@ -90,7 +90,7 @@ public final class ConnectionGuard implements NettyServerCustomizer {
     private final Duration bodyCutOff;
     /** {@code server.netty.idle-timeout}: how long a kept-alive connection may wait for its next request; null for ever. */
     private final Duration idleTimeout;
-    /** How long a connection may stay unwritable (its client reading nothing) before it is closed. */
+    /** How long a connection's client may take none of its answer, more of it waiting, before the connection is closed. */
     private final Duration sendTimeout;
 
     public ConnectionGuard(ErrorResponses errors, Duration headerTimeout, Duration bodyTimeout, Duration sendTimeout, Duration idleTimeout) {

@@ -267,7 +267,7 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /** Whether an event's data is only white space (as {@link String#isBlank} has it): no event. */
-    static boolean blank(byte[] data) {
+    private static boolean blank(byte[] data) {
         for (byte b : data) {
             if (b < 0) {
                 return new String(data, StandardCharsets.UTF_8).isBlank(); // white space beyond ASCII: as the text has it
@@ -280,7 +280,7 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /** Whether an event's data is {@code [DONE]}, with any control characters or spaces around it. */
-    static boolean done(byte[] data) {
+    private static boolean done(byte[] data) {
         int from = 0;
         int to = data.length;
         while (from < to && (data[from] & 0xFF) <= ' ') {
