@@ -1,5 +1,6 @@
 package com.llamagateway.gateway.protocol;
 
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
@@ -38,17 +39,25 @@ final class StreamEvents {
     }
 
     /**
-     * One event's data as received, read as its text is: UTF-8 is parsed as it is, without a string between; bytes
-     * that are not UTF-8 are read as Java decodes them (each bad sequence one U+FFFD). What a byte parser would take
-     * for another encoding is read as text too: a byte-order mark first (skipped by a byte parser; no JSON as text),
-     * a NUL among the first four bytes (a byte parser's sign of UTF-16 or UTF-32; no JSON as UTF-8 text).
+     * One event's data as received, read as its text is: an event of the usual shape in UTF-8 is parsed as it is,
+     * without a string between; anything else — an unusual shape, an error, bytes that are not UTF-8 (each bad sequence
+     * one U+FFFD) or that a byte parser would take for another encoding (a byte-order mark first, which it skips; a NUL
+     * among the first four bytes, its sign of UTF-16 or UTF-32) — is read from its text, as every event was before, so
+     * that it is refused or read the same way (a byte parser also counts some bounds differently: a 102-digit number
+     * was refused by it and read as text, found by {@code DecoderFuzzTest}).
      */
     static CanonicalChunk read(Json json, Operation operation, byte[] event) {
-        if (Utf8.firstInvalid(event) >= 0 || encodingAmbiguous(event)) {
-            return read(json, operation, new String(event, StandardCharsets.UTF_8));
+        if (Utf8.firstInvalid(event) < 0 && !encodingAmbiguous(event)) {
+            try {
+                CanonicalChunk chunk = readTokens(json.untrustedParser(event), operation);
+                if (chunk != null) {
+                    return chunk;
+                }
+            } catch (JacksonException refused) {
+                // read from its text below, which decides how it is refused
+            }
         }
-        CanonicalChunk chunk = readTokens(json.untrustedParser(event), operation);
-        return chunk != null ? chunk : OpenAiShape.readChunk(operation, json.readUntrusted(event));
+        return read(json, operation, new String(event, StandardCharsets.UTF_8));
     }
 
     /** A byte-order mark first, or a NUL among the first four bytes: what Jackson's byte parsers read an encoding from. */
