@@ -85,6 +85,12 @@ public record GatewayProperties(
     public record Request(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("64") int maxNestingDepth,
                           @DefaultValue("10s") Duration headerTimeout, @DefaultValue("30s") Duration bodyTimeout,
                           @DefaultValue("20s") Duration sendTimeout) {
+
+        public Request {
+            if (sendTimeout.toMillis() < 2) { // checked every half of it: a zero half would check without pause
+                throw new IllegalArgumentException("gateway.request.send-timeout must be at least 2ms, not " + sendTimeout);
+            }
+        }
     }
 
     /**
