@@ -234,7 +234,8 @@ public final class UpstreamClient implements AutoCloseable {
 
     /**
      * The events' {@code data} before {@code [DONE]}: the first within {@code firstByteLeft}, each next, {@code [DONE]}
-     * too, within {@code streamIdle} of the one before. The body is read on to its end, which follows at once from a
+     * too, within {@code streamIdle} of the one before — counted while an event is asked for: a subscriber that stops
+     * asking stops the clock, and asking again gives the deployment {@code streamIdle} from then. The body is read on to its end, which follows at once from a
      * deployment that keeps to the format, so that the connection goes back to the pool: a stream cut off at its
      * {@code [DONE]} cost a new connection for the next call. A body not ended within {@link #bodyEndAfterDone} of its
      * {@code [DONE]} is cut off there (its connection closed) and the stream ends as it would have; what follows
@@ -246,8 +247,12 @@ public final class UpstreamClient implements AutoCloseable {
             IdleTimer idle = new IdleTimer(firstByteLeft, streamIdle, nanoClock);
             Sinks.Empty<Void> done = Sinks.empty();
             boolean[] ended = {false};
-            return data.takeUntilOther(Mono.<Object>firstWithSignal(idle.expiry(), done.asMono().then(Mono.delay(bodyEnd))))
+            // the timer runs while an event is asked for: a client that stops reading holds the stream back, not the
+            // deployment (the send timeout lets such a client go)
+            return data.doOnRequest(idle::requested)
+                    .takeUntilOther(Mono.<Object>firstWithSignal(idle.expiry(), done.asMono().then(Mono.delay(bodyEnd))))
                     .<byte[]>handle((event, sink) -> {
+                        idle.arrived();
                         if (blank(event)) {
                             return; // no event: the timer goes on
                         }

@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,7 +48,10 @@ class SlowClientTest {
 
     private static final Duration HEADER_TIMEOUT = Duration.ofSeconds(4);
     private static final Duration BODY_TIMEOUT = Duration.ofSeconds(6);
-    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration STREAM_IDLE = Duration.ofSeconds(1);
+    /** a client's pause in reading: well past the stream-idle timeout (its checks come within two of it), well before the send timeout */
+    private static final Duration PAUSE = Duration.ofSeconds(5);
     /** How much later than its timeout a connection may be closed: the timers are Netty's, on a busy machine. */
     private static final Duration SLACK = Duration.ofSeconds(3);
     private static final String BODY = "{\"model\":\"Meta-Llama-3.1-70B-Instruct\",\"max_tokens\":2,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
@@ -66,8 +70,9 @@ class SlowClientTest {
                 "gateway.request.header-timeout", HEADER_TIMEOUT.toMillis() + "ms",
                 "gateway.request.body-timeout", BODY_TIMEOUT.toMillis() + "ms",
                 "gateway.request.send-timeout", SEND_TIMEOUT.toMillis() + "ms",
-                // only the send timeout may end the stream a client does not read: the deployment's never does here
-                "gateway.resilience.stream-idle-timeout", "300s"));
+                // far shorter than the send timeout: a client that stops reading holds its stream back, not the
+                // deployment, so the stream-idle timeout must not end that stream (the send timeout may)
+                "gateway.resilience.stream-idle-timeout", STREAM_IDLE.toMillis() + "ms"));
         port = Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port"));
         key = TestTeams.newKey(gateway.getBean(TeamService.class));
     }
@@ -137,54 +142,112 @@ class SlowClientTest {
 
     @Test
     void aClientThatStopsReadingAStreamIsLetGoAfterTheSendTimeoutAndItsStreamSettled() throws Exception {
-        // a stream three times what the kernel may buffer for the connection (its largest send buffer: the third of
-        // tcp_wmem, read by lines — Files.readString gets one byte of a proc file): the gateway's writes must stall
-        String[] tcpWmem = Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_wmem")).get(0).trim().split("\\s+");
-        int tokens = (int) Math.min(200_000, 3 * Long.parseLong(tcpWmem[2]) / 150);
+        int tokens = moreTokensThanTheKernelBuffers();
         SimulatedDeployment deployment = gateway.getBean(LlamaSimulator.class).deployment(StandardDeployments.SERVERLESS_70B);
         deployment.behaviour(Behaviour.instant().withReply("w ".repeat(tokens).trim()));
-        TeamService teams = gateway.getBean(TeamService.class);
-        TeamService.CreatedKey created = teams.createTeam("test", "stops-reading-" + UUID.randomUUID(), null, null)
-                .flatMap(team -> teams.createKey("test", team.id(), "k", null)).block(Duration.ofSeconds(10));
-        String body = "{\"model\":\"Meta-Llama-3.1-70B-Instruct\",\"stream\":true,\"max_tokens\":" + tokens
-                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
-        try (Socket socket = new Socket()) {
-            socket.setReceiveBufferSize(4096);
-            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
-            socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer " + created.secret()
-                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
-                    .getBytes(StandardCharsets.UTF_8));
-            // the answer's head, a byte at a time (a few hundred bytes of the megabytes waiting: the stall holds)
-            InputStream in = socket.getInputStream();
-            StringBuilder head = new StringBuilder();
-            while (!head.toString().endsWith("\r\n\r\n")) {
-                int b = in.read();
-                if (b < 0) {
-                    break;
-                }
-                head.append((char) b);
-            }
-            assertThat(head.toString()).startsWith("HTTP/1.1 200 ").containsIgnoringCase("content-type: text/event-stream");
+        TeamService.CreatedKey created = newTeamKey("stops-reading");
+        try (Socket socket = streamOpened(created.secret(), tokens)) {
             // nothing more is read until the gateway has ended the stream: its record says how
-            UsageQuery.Row row = null;
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while ((row == null || row.cancelled() == 0) && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-                row = sums(created.key().teamId());
-            }
-            assertThat(row).as("the stream was recorded").isNotNull();
+            UsageQuery.Row row = recorded(created.key().teamId());
+            assertThat(row.upstreamErrors()).as("no deployment's timeout: the deployment did not hold the stream back").isZero();
             assertThat(row.cancelled()).as("cancelled when its connection was closed").isEqualTo(1);
-            assertThat(row.upstreamErrors()).isZero();
             assertThat(row.completionTokens()).as("settled with what was streamed").isBetween(1L, tokens - 1L);
             // what the kernel held is delivered, then the connection's end — no end of the stream
             socket.setSoTimeout(30_000);
-            byte[] rest = in.readAllBytes();
+            byte[] rest = socket.getInputStream().readAllBytes();
             String tail = new String(rest, Math.max(0, rest.length - 2000), Math.min(2000, rest.length), StandardCharsets.UTF_8);
             assertThat(rest.length).as("the answer sent before the stall").isGreaterThan(10_000);
             assertThat(tail).doesNotContain("[DONE]").doesNotContain("\r\n0\r\n\r\n");
         } finally {
             deployment.behaviour(Behaviour.instant());
         }
+    }
+
+    @Test
+    void aClientThatPausesReadingLongerThanTheStreamIdleTimeoutGetsItsWholeStream() throws Exception {
+        int tokens = moreTokensThanTheKernelBuffers();
+        SimulatedDeployment deployment = gateway.getBean(LlamaSimulator.class).deployment(StandardDeployments.SERVERLESS_70B);
+        deployment.behaviour(Behaviour.instant().withReply("w ".repeat(tokens).trim()));
+        TeamService.CreatedKey created = newTeamKey("pauses-reading");
+        try (Socket socket = streamOpened(created.secret(), tokens)) {
+            // the gateway's writes stall within the pause; the deployment, not asked for more, is not late
+            Thread.sleep(PAUSE.toMillis());
+            socket.setSoTimeout(30_000);
+            String answer = untilLastChunk(socket.getInputStream());
+            assertThat(answer).as("no error event").doesNotContain("\"error\"");
+            assertThat(answer).contains("data: [DONE]");
+            assertThat(Pattern.compile("\"content\":\" ?w").matcher(answer).results().count()).as("every token streamed").isEqualTo(tokens);
+            UsageQuery.Row row = recorded(created.key().teamId());
+            assertThat(row.upstreamErrors()).isZero();
+            assertThat(row.ok()).isEqualTo(1);
+            assertThat(row.completionTokens()).isEqualTo(tokens);
+        } finally {
+            deployment.behaviour(Behaviour.instant());
+        }
+    }
+
+    /**
+     * A stream three times what the kernel may buffer for the connection (its largest send buffer: the third of
+     * tcp_wmem, read by lines — Files.readString gets one byte of a proc file): a client that does not read stalls
+     * the gateway's writes.
+     */
+    private static int moreTokensThanTheKernelBuffers() throws IOException {
+        String[] tcpWmem = Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_wmem")).get(0).trim().split("\\s+");
+        return (int) Math.min(200_000, 3 * Long.parseLong(tcpWmem[2]) / 150);
+    }
+
+    private static TeamService.CreatedKey newTeamKey(String name) {
+        TeamService teams = gateway.getBean(TeamService.class);
+        return teams.createTeam("test", name + "-" + UUID.randomUUID(), null, null)
+                .flatMap(team -> teams.createKey("test", team.id(), "k", null)).block(Duration.ofSeconds(10));
+    }
+
+    /** A raw connection with a small receive buffer that has asked for a stream of {@code tokens} and read the answer's head. */
+    private Socket streamOpened(String secret, int tokens) throws IOException {
+        String body = "{\"model\":\"Meta-Llama-3.1-70B-Instruct\",\"stream\":true,\"max_tokens\":" + tokens
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
+        socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer " + secret
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                .getBytes(StandardCharsets.UTF_8));
+        // the answer's head, a byte at a time (a few hundred bytes of the megabytes waiting: the stall holds)
+        InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            head.append((char) b);
+        }
+        assertThat(head.toString()).startsWith("HTTP/1.1 200 ").containsIgnoringCase("content-type: text/event-stream");
+        return socket;
+    }
+
+    /** The rest of a chunked answer, up to its last (empty) chunk: the connection itself stays open. */
+    private static String untilLastChunk(InputStream in) throws IOException {
+        String last = "\r\n0\r\n\r\n";
+        StringBuilder read = new StringBuilder();
+        byte[] buffer = new byte[65536];
+        int n;
+        while (!(read.length() >= last.length() && read.substring(read.length() - last.length()).equals(last)) && (n = in.read(buffer)) >= 0) {
+            read.append(new String(buffer, 0, n, StandardCharsets.ISO_8859_1));
+        }
+        return read.toString();
+    }
+
+    /** The team's one recorded request, once the ledger has it (within 120 s). */
+    private static UsageQuery.Row recorded(String teamId) throws InterruptedException {
+        UsageQuery.Row row = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while ((row == null || row.requests() == 0) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            row = sums(teamId);
+        }
+        assertThat(row).as("the stream was recorded").isNotNull();
+        return row;
     }
 
     private static UsageQuery.Row sums(String teamId) {

@@ -112,4 +112,42 @@ class BeforeDoneTest {
                 .expectError(TimeoutException.class)
                 .verify(Duration.ofSeconds(10));
     }
+
+    @Test
+    void aSubscriberThatStopsAskingHoldsTheStreamBackNotTheDeployment() {
+        // the next event is there but not asked for during six stream-idle timeouts: the deployment is not late
+        AtomicBoolean cancelled = new AtomicBoolean();
+        StepVerifier.withVirtualTime(() -> beforeDone(Flux.just("a", "b", "[DONE]").doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE, VIRTUAL), 1)
+                .expectNext("a")
+                .expectNoEvent(IDLE.multipliedBy(6))
+                .thenRequest(1)
+                .expectNext("b")
+                .thenRequest(1)
+                .expectComplete()
+                .verify(Duration.ofSeconds(10));
+        assertThat(cancelled).isFalse();
+    }
+
+    @Test
+    void askedAgainTheDeploymentHasTheStreamIdleTimeoutFromThen() {
+        StepVerifier.withVirtualTime(() -> beforeDone(Flux.concat(Mono.just("a"), Flux.never()), FIRST_BYTE, IDLE, VIRTUAL), 1)
+                .expectNext("a")
+                .expectNoEvent(Duration.ofSeconds(57))
+                .thenRequest(1)
+                .expectNoEvent(IDLE.minusMillis(1))
+                .thenAwait(Duration.ofMillis(1))
+                .expectError(TimeoutException.class)
+                .verify(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aSubscriberThatStillAsksWhileTheDeploymentIsSilentGetsTheTimeout() {
+        // two events asked for, one came: the second is late, whatever the subscriber does not ask for beyond it
+        StepVerifier.withVirtualTime(() -> beforeDone(Flux.concat(Mono.just("a"), Flux.never()), FIRST_BYTE, IDLE, VIRTUAL), 2)
+                .expectNext("a")
+                .expectNoEvent(IDLE.minusMillis(1))
+                .thenAwait(Duration.ofMillis(1))
+                .expectError(TimeoutException.class)
+                .verify(Duration.ofSeconds(10));
+    }
 }
