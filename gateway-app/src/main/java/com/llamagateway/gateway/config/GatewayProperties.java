@@ -86,7 +86,20 @@ public record GatewayProperties(
                           @DefaultValue("10s") Duration headerTimeout, @DefaultValue("30s") Duration bodyTimeout,
                           @DefaultValue("20s") Duration sendTimeout) {
 
+        /** Refuses at start what would refuse every request (a body of 0 bytes, a deadline already past) or spin. */
         public Request {
+            if (maxBodySize.toBytes() < 1) {
+                throw new IllegalArgumentException("gateway.request.max-body-size must be at least 1B, not " + maxBodySize);
+            }
+            if (maxNestingDepth < 1) {
+                throw new IllegalArgumentException("gateway.request.max-nesting-depth must be at least 1, not " + maxNestingDepth);
+            }
+            if (headerTimeout.isNegative() || headerTimeout.isZero()) {
+                throw new IllegalArgumentException("gateway.request.header-timeout must be positive, not " + headerTimeout);
+            }
+            if (bodyTimeout.isNegative() || bodyTimeout.isZero()) {
+                throw new IllegalArgumentException("gateway.request.body-timeout must be positive, not " + bodyTimeout);
+            }
             if (sendTimeout.toMillis() < 2) { // checked every half of it: a zero half would check without pause
                 throw new IllegalArgumentException("gateway.request.send-timeout must be at least 2ms, not " + sendTimeout);
             }
