@@ -235,11 +235,11 @@ public final class UpstreamClient implements AutoCloseable {
     /**
      * The events' {@code data} before {@code [DONE]}: the first within {@code firstByteLeft}, each next, {@code [DONE]}
      * too, within {@code streamIdle} of the one before — counted while an event is asked for: a subscriber that stops
-     * asking stops the clock, and asking again gives the deployment {@code streamIdle} from then. The body is read on to its end, which follows at once from a
-     * deployment that keeps to the format, so that the connection goes back to the pool: a stream cut off at its
-     * {@code [DONE]} cost a new connection for the next call. A body not ended within {@link #bodyEndAfterDone} of its
-     * {@code [DONE]} is cut off there (its connection closed) and the stream ends as it would have; what follows
-     * {@code [DONE]} is no event.
+     * asking stops the clock, and asking again gives the deployment {@code streamIdle} from then. The body is read on
+     * to its end, which follows at once from a deployment that keeps to the format, so that the connection goes back
+     * to the pool: a stream cut off at its {@code [DONE]} cost a new connection for the next call. A body not ended
+     * within {@link #bodyEndAfterDone} of its {@code [DONE]} is cut off there (its connection closed) and the stream
+     * ends as it would have; what follows {@code [DONE]} is no event.
      */
     static Flux<byte[]> beforeDone(Flux<byte[]> data, Duration firstByteLeft, Duration streamIdle, LongSupplier nanoClock) {
         Duration bodyEnd = bodyEndAfterDone(streamIdle);

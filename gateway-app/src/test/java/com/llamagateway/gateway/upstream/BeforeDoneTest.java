@@ -117,7 +117,8 @@ class BeforeDoneTest {
     void aSubscriberThatStopsAskingHoldsTheStreamBackNotTheDeployment() {
         // the next event is there but not asked for during six stream-idle timeouts: the deployment is not late
         AtomicBoolean cancelled = new AtomicBoolean();
-        StepVerifier.withVirtualTime(() -> beforeDone(Flux.just("a", "b", "[DONE]").doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE, VIRTUAL), 1)
+        StepVerifier.withVirtualTime(() -> beforeDone(
+                        Flux.just("a", "b", "[DONE]").doOnCancel(() -> cancelled.set(true)), FIRST_BYTE, IDLE, VIRTUAL), 1)
                 .expectNext("a")
                 .expectNoEvent(IDLE.multipliedBy(6))
                 .thenRequest(1)
