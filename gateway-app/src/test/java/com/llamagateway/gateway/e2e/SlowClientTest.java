@@ -143,8 +143,7 @@ class SlowClientTest {
     @Test
     void aClientThatStopsReadingAStreamIsLetGoAfterTheSendTimeoutAndItsStreamSettled() throws Exception {
         int tokens = moreTokensThanTheKernelBuffers();
-        SimulatedDeployment deployment = gateway.getBean(LlamaSimulator.class).deployment(StandardDeployments.SERVERLESS_70B);
-        deployment.behaviour(Behaviour.instant().withReply("w ".repeat(tokens).trim()));
+        SimulatedDeployment deployment = answering(tokens);
         TeamService.CreatedKey created = newTeamKey("stops-reading");
         try (Socket socket = streamOpened(created.secret(), tokens)) {
             // nothing more is read until the gateway has ended the stream: its record says how
@@ -166,8 +165,7 @@ class SlowClientTest {
     @Test
     void aClientThatPausesReadingLongerThanTheStreamIdleTimeoutGetsItsWholeStream() throws Exception {
         int tokens = moreTokensThanTheKernelBuffers();
-        SimulatedDeployment deployment = gateway.getBean(LlamaSimulator.class).deployment(StandardDeployments.SERVERLESS_70B);
-        deployment.behaviour(Behaviour.instant().withReply("w ".repeat(tokens).trim()));
+        SimulatedDeployment deployment = answering(tokens);
         TeamService.CreatedKey created = newTeamKey("pauses-reading");
         try (Socket socket = streamOpened(created.secret(), tokens)) {
             // the gateway's writes stall within the pause; the deployment, not asked for more, is not late
@@ -194,6 +192,13 @@ class SlowClientTest {
     private static int moreTokensThanTheKernelBuffers() throws IOException {
         String[] tcpWmem = Files.readAllLines(Path.of("/proc/sys/net/ipv4/tcp_wmem")).get(0).trim().split("\\s+");
         return (int) Math.min(200_000, 3 * Long.parseLong(tcpWmem[2]) / 150);
+    }
+
+    /** The deployment, answering at once with {@code tokens} tokens (its behaviour to be reset after the test). */
+    private static SimulatedDeployment answering(int tokens) {
+        SimulatedDeployment deployment = gateway.getBean(LlamaSimulator.class).deployment(StandardDeployments.SERVERLESS_70B);
+        deployment.behaviour(Behaviour.instant().withReply("w ".repeat(tokens).trim()));
+        return deployment;
     }
 
     private static TeamService.CreatedKey newTeamKey(String name) {
