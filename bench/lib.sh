@@ -43,11 +43,12 @@ safety_yaml() { # the catalog's content safety as compare.sh runs it (under gate
 YAML
 }
 
-start_pinned_gateway() { # port [jvm options... --] [gateway args...]: the jar on CPU 1 in front of the simulated deployment
-  # of $WORK/gateway.yaml (write_catalog), admin token $ADMIN; sets GW_PID and KEY (a new team's), returns once healthy
+start_pinned_gateway() { # port [jvm options... --] [gateway args...]: the jar ($GATEWAY_JAR, default the packaged one) on
+  # CPU 1 in front of the simulated deployment of $WORK/gateway.yaml (write_catalog), admin token $ADMIN; sets GW_PID and
+  # KEY (a new team's), returns once healthy
   local port=$1 jvm=() && shift
   if [[ " $* " == *" -- "* ]]; then while [ "$1" != "--" ]; do jvm+=("$1"); shift; done; shift; fi
-  taskset -c 1 java "${jvm[@]}" -jar gateway-app/target/gateway-app.jar --server.port=$port \
+  taskset -c 1 java "${jvm[@]}" -jar "${GATEWAY_JAR:-gateway-app/target/gateway-app.jar}" --server.port=$port \
     --spring.config.additional-location=file:$WORK/gateway.yaml --gateway.data-dir=$WORK/data --gateway.admin.token=$ADMIN "$@" > "$WORK/gw.log" 2>&1 &
   GW_PID=$!
   await_gateway $port
