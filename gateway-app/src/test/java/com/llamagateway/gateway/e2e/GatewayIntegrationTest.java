@@ -27,7 +27,9 @@ import static org.assertj.core.api.Assertions.assertThat;
                 "spring.r2dbc.url=r2dbc:h2:mem:///gateway-it?options=DB_CLOSE_DELAY=-1",
                 "spring.flyway.url=jdbc:h2:mem:gateway-it;DB_CLOSE_DELAY=-1",
                 "gateway.admin.token=" + GatewayIntegrationTest.ADMIN_TOKEN,
-                "gateway.data-dir=target/test-data"})
+                "gateway.data-dir=target/test-data",
+                // keys' last use is written when a test flushes it (AdminApiTest), never by the timer between two of its steps
+                "gateway.keys.last-used-flush-interval=6h"})
 @org.junit.jupiter.api.extension.ExtendWith(com.llamagateway.gateway.support.ThreadDumpOnFailure.class)
 abstract class GatewayIntegrationTest {
 
