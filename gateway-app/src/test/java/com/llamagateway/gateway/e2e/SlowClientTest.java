@@ -170,6 +170,7 @@ class SlowClientTest {
         try (Socket socket = streamOpened(created.secret(), tokens)) {
             // the gateway's writes stall within the pause; the deployment, not asked for more, is not late
             Thread.sleep(PAUSE.toMillis());
+            assertThat(sums(created.key().teamId())).as("the stream held back by the pause, not ended during it").isNull();
             socket.setSoTimeout(30_000);
             String answer = untilLastChunk(socket.getInputStream());
             assertThat(answer).as("no error event").doesNotContain("\"error\"");
