@@ -26,14 +26,7 @@ safety_yaml >> "$WORK/gateway.yaml"
 start_pinned_gateway $GW_PORT
 sim_delay 0
 BASE=http://127.0.0.1:$GW_PORT
-get() { # url: "<req/s> <CPU µs per request> <answers other than 2xx>"
-  local before after
-  before=$(cpu_ticks $GW_PID)
-  taskset -c 0 wrk -t1 -c16 -d"$DURATION" -H "Authorization: Bearer $KEY" "$1" > "$WORK/get.txt"
-  after=$(cpu_ticks $GW_PID)
-  awk -v ticks=$((after - before)) -v tick=$TICK '/Requests\/sec/ {r=$2} / requests in / {n=$1} /Non-2xx/ {o=$NF}
-    END {printf "%.0f %.1f %d\n", r, ticks * 1e6 / tick / n, o}' "$WORK/get.txt"
-}
+get() { get_load "$1" $GW_PID "$DURATION" "Bearer $KEY"; } # url: "<req/s> <CPU µs per request> <answers other than 2xx>"
 echo "warming up for $WARMUP s"
 load "$BASE/v1/chat/completions" "Bearer $KEY" 16 "${WARMUP}s" $GW_PID > /dev/null
 load "$BASE/floor/completions" "Bearer $KEY" 16 20s $GW_PID > /dev/null

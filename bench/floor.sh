@@ -22,14 +22,7 @@ FLOOR_PID=$!
 until grep -q listening "$WORK/floor.log" 2>/dev/null; do sleep 0.2; done
 BASE=http://127.0.0.1:$PORT
 
-get() { # url: "<req/s> <CPU µs per request> <answers other than 2xx>"
-  local before after
-  before=$(cpu_ticks $FLOOR_PID)
-  taskset -c 0 wrk -t1 -c16 -d"$DURATION" "$1" > "$WORK/get.txt"
-  after=$(cpu_ticks $FLOOR_PID)
-  awk -v ticks=$((after - before)) -v tick=$TICK '/Requests\/sec/ {r=$2} / requests in / {n=$1} /Non-2xx/ {o=$NF}
-    END {printf "%.0f %.1f %d\n", r, ticks * 1e6 / tick / n, o}' "$WORK/get.txt"
-}
+get() { get_load "$1" $FLOOR_PID "$DURATION"; } # url: "<req/s> <CPU µs per request> <answers other than 2xx>"
 
 echo "warming up for $WARMUP s"
 load "$BASE/v1/chat/completions" "Bearer none" 16 "$((WARMUP * 2 / 3))s" $FLOOR_PID > /dev/null

@@ -73,6 +73,17 @@ cpu_ticks() { # pid: user + system CPU time of the process so far, in clock tick
   awk '{print $14 + $15}' "/proc/$1/stat"
 }
 
+get_load() { # url pid duration [authorization]: wrk GETs at 16 connections on CPU 0; prints
+  # "<req/s> <CPU µs per request of pid> <answers other than 2xx>"
+  local before after auth=()
+  [ -n "${4:-}" ] && auth=(-H "Authorization: $4")
+  before=$(cpu_ticks "$2")
+  taskset -c 0 wrk -t1 -c16 -d"$3" "${auth[@]}" "$1" > "$WORK/get.txt"
+  after=$(cpu_ticks "$2")
+  awk -v ticks=$((after - before)) -v tick=$TICK '/Requests\/sec/ {r=$2} / requests in / {n=$1} /Non-2xx/ {o=$NF}
+    END {printf "%.0f %.1f %d\n", r, ticks * 1e6 / tick / n, o}' "$WORK/get.txt"
+}
+
 alloc_bytes() { # pid of a JVM: the heap bytes it has allocated since it started (bench/AllocProbe.java, on CPU 0)
   taskset -c 0 java bench/AllocProbe.java "$1"
 }
