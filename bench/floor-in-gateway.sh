@@ -3,7 +3,9 @@
 # current revision with bench/floor-in-gateway.patch applied (a git worktree) answers /floor/models and
 # /floor/completions in an HttpHandlerDecoratorFactory — below WebFlux's exchange, the server observation, the
 # security chain and the dispatcher, above Spring's Reactor Netty adapter and ConnectionGuard — with the same fixed
-# answers as bench/NettyFloor.java. Loaded beside GET /v1/models and a completion in one JVM, pinned as routes.sh pins
+# answers as bench/NettyFloor.java; and the same models answer at two points higher up: /floor/exchange/models in the
+# first WebFilter (after the exchange and the server observation), /floor/router/models in a router function behind the
+# open security chain and the dispatcher. Loaded beside GET /v1/models and a completion in one JVM, pinned as routes.sh pins
 # the gateway; after BENCH_WARMUP s (120) of completions, BENCH_ROUNDS (2) rounds of BENCH_DURATION (20s) per route.
 #   bash bench/floor-in-gateway.sh [label]            # about 8 minutes; the simulator's jar as ab.sh takes it (./mvnw package)
 # Writes bench/results/<date>-floor-in-gateway[-label].md.
@@ -30,7 +32,7 @@ get() { get_load "$1" $GW_PID "$DURATION" "Bearer $KEY"; } # url: "<req/s> <CPU 
 echo "warming up for $WARMUP s"
 load "$BASE/v1/chat/completions" "Bearer $KEY" 16 "${WARMUP}s" $GW_PID > /dev/null
 load "$BASE/floor/completions" "Bearer $KEY" 16 20s $GW_PID > /dev/null
-get "$BASE/floor/models" > /dev/null; get "$BASE/v1/models" > /dev/null
+for route in /floor/models /floor/exchange/models /floor/router/models /v1/models; do get "$BASE$route" > /dev/null; done
 OUT=bench/results/$(date -u +%Y-%m-%d)-floor-in-gateway$LABEL.md
 {
   echo "# Below WebFlux, inside the gateway: what the layers above Spring's Reactor Netty adapter cost ($(date -u +%Y-%m-%dT%H:%MZ))"
@@ -39,6 +41,8 @@ OUT=bench/results/$(date -u +%Y-%m-%d)-floor-in-gateway$LABEL.md
   echo "The gateway on CPU 1, the simulator (instant answers) and wrk on CPU 0; after $WARMUP s of completions at c=16,"
   echo "$ROUNDS rounds of $DURATION per route at c=16. CPU: the gateway process's user + system time over the requests wrk counted."
   echo "\`/floor/*\` are answered by an HttpHandlerDecoratorFactory (fixed answers as bench/NettyFloor.java's; the POST reads its whole body);"
+  echo "\`/floor/exchange/models\` by the first WebFilter (after the exchange and the server observation); \`/floor/router/models\` by a router"
+  echo "function behind the open security chain (firewall, headers) and the dispatcher, fixed answers as well;"
   echo "\`/v1/*\` cross WebFlux, the observation, the security chain (team key) and the gateway's handlers."
   echo
   echo "| round | route | req/s | CPU µs per request | answers not 2xx |"
@@ -51,7 +55,11 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "| $round | POST /floor/completions (read 2.9 KB, fixed answer) | $rps | $cpu | $err |" >> "$OUT"
   read -r rps cpu other <<< "$(get "$BASE/v1/models")"
   echo "| $round | GET /v1/models | $rps | $cpu | $other |" >> "$OUT"
+  read -r rps cpu other <<< "$(get "$BASE/floor/router/models")"
+  echo "| $round | GET /floor/router/models (router function behind the open security chain) | $rps | $cpu | $other |" >> "$OUT"
+  read -r rps cpu other <<< "$(get "$BASE/floor/exchange/models")"
+  echo "| $round | GET /floor/exchange/models (first WebFilter) | $rps | $cpu | $other |" >> "$OUT"
   read -r rps cpu other <<< "$(get "$BASE/floor/models")"
-  echo "| $round | GET /floor/models (fixed answer) | $rps | $cpu | $other |" >> "$OUT"
+  echo "| $round | GET /floor/models (below WebFlux) | $rps | $cpu | $other |" >> "$OUT"
 done
 cat "$OUT"
