@@ -6,8 +6,7 @@ import com.llamagateway.gateway.protocol.Json;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpStatus;
-import org.springframework.web.reactive.function.BodyExtractors;
-import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
@@ -31,12 +30,12 @@ public final class BodyReader {
         this.json = json;
     }
 
-    public Mono<JsonNode> read(ServerRequest request) {
-        long announced = request.headers().contentLength().orElse(-1);
+    public Mono<JsonNode> read(ServerHttpRequest request) {
+        long announced = request.getHeaders().getContentLength();
         if (announced > maxBytes) {
             return Mono.error(tooLarge());
         }
-        return DataBufferUtils.join(request.body(BodyExtractors.toDataBuffers()), maxBytes)
+        return DataBufferUtils.join(request.getBody(), maxBytes)
                 .map(buffer -> {
                     try {
                         byte[] bytes = new byte[buffer.readableByteCount()];

@@ -2,75 +2,45 @@ package com.llamagateway.gateway.api;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
-import org.springframework.http.ResponseCookie;
 import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.util.CollectionUtils;
-import org.springframework.util.LinkedMultiValueMap;
-import org.springframework.util.MultiValueMap;
-import org.springframework.web.reactive.function.server.ServerResponse;
-import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import java.util.Map;
 
 /**
- * A completion's 200, written straight into the exchange's response: its headers are set there once and its body
+ * An answer of the LLM routes, written straight into the response: its headers are set there once and its body
  * written as it is. Spring's response builder kept the headers in a map of its own, copied them into the response at
  * commit and looked up a message writer for the body — about 2 % of a completion's CPU for the same bytes on the wire
  * ({@code bench/results/2026-12-04-profile-direct-response.md}).
  */
-abstract sealed class DirectResponse implements ServerResponse {
+abstract sealed class DirectResponse {
 
-    private static final MultiValueMap<String, ResponseCookie> NO_COOKIES = CollectionUtils.unmodifiableMultiValueMap(new LinkedMultiValueMap<>());
-
+    private final HttpStatus status;
     private final Map<String, String> headers;
 
-    private DirectResponse(Map<String, String> headers) {
+    private DirectResponse(HttpStatus status, Map<String, String> headers) {
+        this.status = status;
         this.headers = headers;
     }
 
     /** A JSON answer: the answer's headers, {@code Content-Type: application/json} and the body's length. */
-    static ServerResponse json(Map<String, String> headers, byte[] body) {
-        return new Json(headers, body);
+    static DirectResponse json(HttpStatus status, Map<String, String> headers, byte[] body) {
+        return new Json(status, headers, body);
     }
 
-    /** An event stream: the answer's headers, then each event's frame, flushed as it comes. */
-    static ServerResponse events(Map<String, String> headers, Flux<byte[]> events) {
+    /** A 200 event stream: the answer's headers, then each event's frame, flushed as it comes. */
+    static DirectResponse events(Map<String, String> headers, Flux<byte[]> events) {
         return new Events(headers, events);
     }
 
-    @Override
-    public final HttpStatusCode statusCode() {
-        return HttpStatus.OK;
-    }
-
-    /** A copy of what {@link #writeTo} sets (nothing on the completion routes reads it). */
-    @Override
-    public final HttpHeaders headers() {
-        HttpHeaders copy = new HttpHeaders();
-        write(copy);
-        return HttpHeaders.readOnlyHttpHeaders(copy);
-    }
-
-    @Override
-    public final MultiValueMap<String, ResponseCookie> cookies() {
-        return NO_COOKIES;
-    }
-
-    @Override
-    public final Mono<Void> writeTo(ServerWebExchange exchange, Context context) {
-        ServerHttpResponse response = exchange.getResponse();
-        response.setStatusCode(HttpStatus.OK);
-        write(response.getHeaders());
-        return writeBody(response);
-    }
-
-    private void write(HttpHeaders target) {
+    final Mono<Void> writeTo(ServerHttpResponse response) {
+        response.setStatusCode(status);
+        HttpHeaders target = response.getHeaders();
         headers.forEach(target::set);
         writeOwnHeaders(target);
+        return writeBody(response);
     }
 
     abstract void writeOwnHeaders(HttpHeaders target);
@@ -80,8 +50,8 @@ abstract sealed class DirectResponse implements ServerResponse {
     private static final class Json extends DirectResponse {
         private final byte[] body;
 
-        Json(Map<String, String> headers, byte[] body) {
-            super(headers);
+        Json(HttpStatus status, Map<String, String> headers, byte[] body) {
+            super(status, headers);
             this.body = body;
         }
 
@@ -101,7 +71,7 @@ abstract sealed class DirectResponse implements ServerResponse {
         private final Flux<byte[]> events;
 
         Events(Map<String, String> headers, Flux<byte[]> events) {
-            super(headers);
+            super(HttpStatus.OK, headers);
             this.events = events;
         }
 

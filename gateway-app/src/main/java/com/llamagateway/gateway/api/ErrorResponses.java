@@ -10,7 +10,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.web.reactive.function.server.ServerResponse;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.netty.channel.AbortedException;
@@ -82,11 +81,9 @@ public final class ErrorResponses {
     }
 
     /** From a handler, which knows its caller's dialect. */
-    public Mono<ServerResponse> render(CallerDialect caller, Throwable error, String requestId) {
+    DirectResponse response(CallerDialect caller, Throwable error, String requestId) {
         GatewayError e = toGatewayError(error, requestId);
-        ServerResponse.BodyBuilder builder = ServerResponse.status(e.status()).contentType(MediaType.APPLICATION_JSON);
-        headers(caller, e).forEach(builder::header);
-        return builder.bodyValue(json.writeBytes(caller.encodeError(e)));
+        return DirectResponse.json(e.status(), headers(caller, e), json.writeBytes(caller.encodeError(e)));
     }
 
     /** Before or outside a handler: in the shape of the path. */

@@ -3,6 +3,7 @@ package com.llamagateway.gateway.api;
 import com.llamagateway.gateway.protocol.ErrorCode;
 import com.llamagateway.gateway.protocol.GatewayError;
 import org.springframework.core.Ordered;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.web.server.ResponseStatusException;
@@ -43,8 +44,9 @@ public final class FallbackErrorHandler implements WebExceptionHandler, Ordered 
         if (route.length() > 200) {
             route = route.substring(0, 200) + "…";
         }
-        String allowed = ClientRoutes.METHODS.get(exchange.getRequest().getPath().pathWithinApplication().value());
-        if (status.value() == 404 && allowed != null) {
+        HttpMethod method = ClientRoutes.METHODS.get(exchange.getRequest().getPath().pathWithinApplication().value());
+        if (status.value() == 404 && method != null) {
+            String allowed = method.name();
             return new GatewayError(HttpStatus.METHOD_NOT_ALLOWED, ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed: " + route
                     + "; this route takes " + allowed + ".", null, Map.of("Allow", allowed));
         }

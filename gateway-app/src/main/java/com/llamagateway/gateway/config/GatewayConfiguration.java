@@ -1,6 +1,7 @@
 package com.llamagateway.gateway.config;
 
 import com.llamagateway.gateway.api.BodyReader;
+import com.llamagateway.gateway.api.ClientRoutes;
 import com.llamagateway.gateway.api.CompletionHandler;
 import com.llamagateway.gateway.api.ConnectionGuard;
 import com.llamagateway.gateway.api.ErrorResponses;
@@ -11,7 +12,6 @@ import com.llamagateway.gateway.pipeline.CompletionPipeline;
 import com.llamagateway.gateway.protocol.AzureInferenceCodec;
 import com.llamagateway.gateway.protocol.BackendDialects;
 import com.llamagateway.gateway.protocol.Json;
-import com.llamagateway.gateway.protocol.Operation;
 import com.llamagateway.gateway.protocol.ScoreCodec;
 import com.llamagateway.gateway.protocol.V1Codec;
 import com.llamagateway.gateway.quota.Admission;
@@ -23,6 +23,7 @@ import com.llamagateway.gateway.resilience.DeploymentsHealth;
 import com.llamagateway.gateway.resilience.Failover;
 import com.llamagateway.gateway.routing.DeploymentCatalog;
 import com.llamagateway.gateway.routing.ModelRouter;
+import com.llamagateway.gateway.security.TeamKeyGate;
 import com.llamagateway.gateway.safety.SafetyPolicy;
 import com.llamagateway.gateway.simulation.EmbeddedSimulator;
 import com.llamagateway.gateway.tokens.LlamaTokenCounter;
@@ -39,14 +40,8 @@ import org.springframework.boot.reactor.netty.autoconfigure.NettyServerPropertie
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
-import org.springframework.web.reactive.function.server.RouterFunction;
-import org.springframework.web.reactive.function.server.ServerResponse;
 
 import java.nio.file.Path;
-
-import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
-import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
-import static org.springframework.web.reactive.function.server.RouterFunctions.route;
 
 /** Wires the stages of the request path. */
 @Configuration(proxyBeanMethods = false)
@@ -180,18 +175,12 @@ public class GatewayConfiguration {
         return new FallbackErrorHandler(errors);
     }
 
-    /** The client routes of the contract (DESIGN.md, "Client routes"). */
+    /** The LLM routes of the contract (DESIGN.md, "Client routes"), served in front of the security chains and the dispatcher. */
     @Bean
-    RouterFunction<ServerResponse> clientRoutes(CompletionPipeline pipeline, ModelRouter router, V1Codec v1, AzureInferenceCodec azure,
-                                                ErrorResponses errors, Json json, GatewayProperties properties) {
+    ClientRoutes clientRoutes(CompletionPipeline pipeline, ModelRouter router, V1Codec v1, AzureInferenceCodec azure,
+                              ErrorResponses errors, Json json, GatewayProperties properties, TeamKeyGate gate) {
         CompletionHandler completions = new CompletionHandler(
                 new BodyReader((int) properties.request().maxBodySize().toBytes(), properties.request().bodyTimeout(), json), pipeline, errors, json);
-        ModelsHandler models = new ModelsHandler(router, errors, json);
-        return route(POST("/v1/chat/completions"), r -> completions.handle(r, v1, Operation.CHAT))
-                .andRoute(POST("/v1/completions"), r -> completions.handle(r, v1, Operation.COMPLETION))
-                .andRoute(GET("/v1/models"), models::list)
-                .andRoute(POST("/chat/completions").or(POST("/models/chat/completions")), r -> completions.handle(r, azure, Operation.CHAT))
-                .andRoute(POST("/completions").or(POST("/models/completions")), r -> completions.handle(r, azure, Operation.COMPLETION))
-                .andRoute(GET("/info").or(GET("/models/info")), r -> models.info(r, azure));
+        return new ClientRoutes(completions, new ModelsHandler(router, errors, json), v1, azure, gate);
     }
 }

@@ -39,7 +39,8 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * Three filter chains, first match wins: the client routes (team keys), the admin API (OAuth2 JWT with scope
+ * Three filter chains, first match wins: the client routes (team keys; the LLM routes cross the same firewall, headers
+ * and key decision in {@link TeamKeyGate}, in front of the chains), the admin API (OAuth2 JWT with scope
  * {@code gateway.admin}, or the bootstrap token where no issuer is configured), and everything else (open: health,
  * unknown routes answered 404). The first two match disjoint paths; the client routes come first because nearly every
  * request is theirs. Stateless: no sessions, no CSRF tokens.
@@ -53,11 +54,17 @@ public class SecurityConfiguration {
     static final String[] CLIENT_PATHS = {"/v1/**", "/chat/completions", "/completions", "/info", "/models/**", "/deployments/**"};
     static final String ADMIN_PATHS = "/admin/**";
 
+    /** The client chain's work in one step, for the LLM routes served in front of the chains ({@code api.ClientRoutes}). */
+    @Bean
+    TeamKeyGate teamKeyGate(KeyAuthenticator keys, ErrorResponses errors, ServerWebExchangeFirewall firewall, ServerExchangeRejectedHandler rejections) {
+        return new TeamKeyGate(keys, new DialectEntryPoint(errors), firewall, rejections);
+    }
+
     @Bean
     @Order(1)
-    SecurityWebFilterChain clientChain(ServerHttpSecurity http, KeyAuthenticator keys, ErrorResponses errors) {
+    SecurityWebFilterChain clientChain(ServerHttpSecurity http, TeamKeyGate gate) {
         return stateless(http.securityMatcher(new PathsMatcher(CLIENT_PATHS)))
-                .addFilterAt(new TeamKeyWebFilter(keys, new DialectEntryPoint(errors)), SecurityWebFiltersOrder.AUTHENTICATION)
+                .addFilterAt(new TeamKeyWebFilter(gate), SecurityWebFiltersOrder.AUTHENTICATION)
                 .build();
     }
 

@@ -12,7 +12,7 @@ import reactor.core.publisher.Mono;
 /** A client request authenticated by a team key. Carries the team, never the key. */
 public final class TeamKeyAuthentication extends AbstractAuthenticationToken {
 
-    /** The exchange attribute {@link TeamKeyWebFilter} puts the authenticated team in. */
+    /** The exchange attribute {@link TeamKeyGate} puts the authenticated team in. */
     static final String TEAM_ATTRIBUTE = TeamKeyAuthentication.class.getName() + ".team";
 
     private final CallerTeam team;
@@ -28,10 +28,10 @@ public final class TeamKeyAuthentication extends AbstractAuthenticationToken {
     }
 
     /**
-     * The team a client request was authenticated as (by the client security chain); 401 where there is none (a route
-     * outside the chain). Read from the exchange's attributes, where the chain's filter puts it beside the security
-     * context: {@code exchange.getPrincipal()} finds it through six operators, one of which restores every thread local
-     * of the Reactor context (Spring Security's {@code mapNotNull}), ~1 % of a completion's CPU.
+     * The team a client request was authenticated as ({@link TeamKeyGate}); 401 where there is none (a route the
+     * gate did not admit). Read from the exchange's attributes: {@code exchange.getPrincipal()} finds the chain's
+     * security context through six operators, one of which restores every thread local of the Reactor context (Spring
+     * Security's {@code mapNotNull}), ~1 % of a completion's CPU; the LLM routes have no security context at all.
      */
     public static Mono<CallerTeam> teamOf(ServerWebExchange exchange) {
         CallerTeam team = exchange.getAttribute(TEAM_ATTRIBUTE);
