@@ -8,7 +8,6 @@ import org.springframework.security.web.server.firewall.ServerWebExchangeFirewal
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
-import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -57,15 +56,12 @@ public final class TeamKeyGate {
         if (secret == null) {
             return unauthorized.refuse(exchange);
         }
-        return keys.authenticate(secret)
-                .map(Optional::of)
-                .defaultIfEmpty(Optional.empty())
-                .flatMap(team -> {
-                    if (team.isEmpty()) {
-                        return unauthorized.refuse(exchange);
-                    }
-                    exchange.getAttributes().put(TeamKeyAuthentication.TEAM_ATTRIBUTE, team.get());
-                    return next.apply(exchange, team.get());
-                });
+        return keys.authenticate(secret).flatMap(team -> {
+            if (team.isEmpty()) {
+                return unauthorized.refuse(exchange);
+            }
+            exchange.getAttributes().put(TeamKeyAuthentication.TEAM_ATTRIBUTE, team.get());
+            return next.apply(exchange, team.get());
+        });
     }
 }

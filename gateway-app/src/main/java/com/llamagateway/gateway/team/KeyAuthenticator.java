@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -24,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class KeyAuthenticator implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KeyAuthenticator.class);
+    private static final Mono<Optional<CallerTeam>> NO_TEAM = Mono.just(Optional.empty());
 
     private final TeamStore store;
     private final Clock clock;
@@ -42,20 +44,36 @@ public final class KeyAuthenticator implements AutoCloseable {
         })).subscribe();
     }
 
-    /** The caller's team, or empty for a key that is malformed, unknown, revoked or expired. */
-    public Mono<CallerTeam> authenticate(String presentedKey) {
+    /**
+     * The caller's team, or an empty {@code Optional} for a key that is malformed, unknown, revoked or expired. A key
+     * whose look-up is cached and done is answered at once ({@code Mono.just}, which a {@code flatMap} after it
+     * calls through without subscribing): that is nearly every request.
+     */
+    public Mono<Optional<CallerTeam>> authenticate(String presentedKey) {
         if (!KeyFormat.isWellFormed(presentedKey)) {
-            return Mono.empty();
+            return NO_TEAM;
         }
         String hash = KeyFormat.hash(presentedKey);
+        CompletableFuture<Optional<TeamStore.KeyOwner>> cached = cache.getIfPresent(hash);
+        if (cached != null && cached.isDone() && !cached.isCompletedExceptionally()) {
+            return Mono.just(team(cached.join()));
+        }
         return Mono.fromFuture(() -> cache.get(hash, (h, executor) ->
                         store.findByHash(h).map(Optional::of).defaultIfEmpty(Optional.empty()).toFuture()))
-                .flatMap(Mono::justOrEmpty)
-                .filter(owner -> owner.key().activeAt(clock.instant()))
-                .map(owner -> {
-                    lastUsed.put(owner.key().id(), clock.instant());
-                    return new CallerTeam(owner.key().teamId(), owner.teamName(), owner.key().id(), owner.models());
-                });
+                .map(this::team);
+    }
+
+    private Optional<CallerTeam> team(Optional<TeamStore.KeyOwner> found) {
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        TeamStore.KeyOwner owner = found.get();
+        Instant now = clock.instant();
+        if (!owner.key().activeAt(now)) {
+            return Optional.empty();
+        }
+        lastUsed.put(owner.key().id(), now);
+        return Optional.of(new CallerTeam(owner.key().teamId(), owner.teamName(), owner.key().id(), owner.models()));
     }
 
     /** Forget every cached lookup (after a revocation or a change of permissions on this replica). */

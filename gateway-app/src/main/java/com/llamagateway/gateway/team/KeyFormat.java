@@ -24,6 +24,14 @@ public final class KeyFormat {
     static final int DISPLAY_PREFIX = PREFIX.length() + 6;
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** One digest per thread: every request's key is hashed, and looking up the algorithm each time cost as much as hashing. */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    });
 
     private KeyFormat() {
     }
@@ -35,7 +43,10 @@ public final class KeyFormat {
         return PREFIX + body + checksum(PREFIX + body);
     }
 
-    /** Prefix, length, alphabet and checksum; says nothing about whether the key exists. */
+    /**
+     * Prefix, length, alphabet and checksum; says nothing about whether the key exists. Every request's key is
+     * checked here: the checksum is compared digit by digit, without building its text.
+     */
     public static boolean isWellFormed(String key) {
         if (key == null || key.length() != LENGTH || !key.startsWith(PREFIX)) {
             return false;
@@ -45,16 +56,21 @@ public final class KeyFormat {
                 return false;
             }
         }
-        String payload = key.substring(0, LENGTH - CHECKSUM);
-        return checksum(payload).equals(key.substring(LENGTH - CHECKSUM));
+        CRC32 crc = new CRC32();
+        crc.update(key.getBytes(StandardCharsets.US_ASCII), 0, LENGTH - CHECKSUM);
+        long value = crc.getValue(); // below 62^6: six base62 digits, the last one least significant
+        for (int i = LENGTH - 1; i >= LENGTH - CHECKSUM; i--, value /= 62) {
+            if (key.charAt(i) != BASE62.charAt((int) (value % 62))) {
+                return false;
+            }
+        }
+        return true;
     }
 
+    /** The key's SHA-256, in hex: how it is stored and looked up. */
     public static String hash(String key) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
+        MessageDigest sha256 = SHA256.get();
+        return HexFormat.of().formatHex(sha256.digest(key.getBytes(StandardCharsets.UTF_8))); // digest() leaves it reset
     }
 
     static String displayPrefix(String key) {
