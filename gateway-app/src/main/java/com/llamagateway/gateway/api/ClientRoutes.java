@@ -55,7 +55,8 @@ public final class ClientRoutes implements WebFilter, Ordered {
                 "/completions", azureCompletion, "/models/completions", azureCompletion,
                 "/info", azureInfo, "/models/info", azureInfo);
         if (!handlers.keySet().equals(METHODS.keySet())) {
-            throw new IllegalStateException("Every LLM route needs a method and a handler: " + handlers.keySet() + " / " + METHODS.keySet());
+            throw new IllegalStateException("Every LLM route needs a method and a handler: " + handlers.keySet() + " / "
+                    + METHODS.keySet());
         }
         this.gate = gate;
     }

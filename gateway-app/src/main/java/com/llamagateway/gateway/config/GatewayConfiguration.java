@@ -175,7 +175,7 @@ public class GatewayConfiguration {
         return new FallbackErrorHandler(errors);
     }
 
-    /** The LLM routes of the contract (DESIGN.md, "Client routes"), served in front of the security chains and the dispatcher. */
+    /** The LLM routes of the contract (DESIGN.md, "Client routes"), served in front of the security chains and dispatcher. */
     @Bean
     ClientRoutes clientRoutes(CompletionPipeline pipeline, ModelRouter router, V1Codec v1, AzureInferenceCodec azure,
                               ErrorResponses errors, Json json, GatewayProperties properties, TeamKeyGate gate) {

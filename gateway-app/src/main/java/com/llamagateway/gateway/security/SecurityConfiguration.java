@@ -56,7 +56,8 @@ public class SecurityConfiguration {
 
     /** The client chain's work in one step, for the LLM routes served in front of the chains ({@code api.ClientRoutes}). */
     @Bean
-    TeamKeyGate teamKeyGate(KeyAuthenticator keys, ErrorResponses errors, ServerWebExchangeFirewall firewall, ServerExchangeRejectedHandler rejections) {
+    TeamKeyGate teamKeyGate(KeyAuthenticator keys, ErrorResponses errors, ServerWebExchangeFirewall firewall,
+                            ServerExchangeRejectedHandler rejections) {
         return new TeamKeyGate(keys, new DialectEntryPoint(errors), firewall, rejections);
     }
 

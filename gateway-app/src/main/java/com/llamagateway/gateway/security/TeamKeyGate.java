@@ -29,7 +29,8 @@ public final class TeamKeyGate {
     private final ServerExchangeRejectedHandler rejected;
     private final SecurityHeaders headers = new SecurityHeaders();
 
-    TeamKeyGate(KeyAuthenticator keys, DialectEntryPoint unauthorized, ServerWebExchangeFirewall firewall, ServerExchangeRejectedHandler rejected) {
+    TeamKeyGate(KeyAuthenticator keys, DialectEntryPoint unauthorized, ServerWebExchangeFirewall firewall,
+                ServerExchangeRejectedHandler rejected) {
         this.keys = keys;
         this.unauthorized = unauthorized;
         this.firewall = firewall;

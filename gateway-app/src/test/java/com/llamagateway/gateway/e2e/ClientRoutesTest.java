@@ -29,7 +29,8 @@ class ClientRoutesTest extends GatewayIntegrationTest {
     MeterRegistry registry;
 
     private String chat(String model, boolean stream) {
-        return "{\"model\":\"" + model + "\",\"stream\":" + stream + ",\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        return "{\"model\":\"" + model + "\",\"stream\":" + stream
+                + ",\"max_tokens\":8,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
     }
 
     private RawHttp.Response post(String path, String authorization, String body) throws IOException {
