@@ -28,11 +28,14 @@ safety_yaml >> "$WORK/gateway.yaml"
 start_pinned_gateway $GW_PORT
 sim_delay 0
 BASE=http://127.0.0.1:$GW_PORT
+# the GET legs in each round, from above WebFlux down to below it: the path, then what answers it
+GET_ROUTES=("/v1/models" "/floor/router/models (router function behind the open security chain)"
+  "/floor/exchange/models (first WebFilter)" "/floor/models (below WebFlux)")
 get() { get_load "$1" $GW_PID "$DURATION" "Bearer $KEY"; } # url: "<req/s> <CPU µs per request> <answers other than 2xx>"
 echo "warming up for $WARMUP s"
 load "$BASE/v1/chat/completions" "Bearer $KEY" 16 "${WARMUP}s" $GW_PID > /dev/null
 load "$BASE/floor/completions" "Bearer $KEY" 16 20s $GW_PID > /dev/null
-for route in /floor/models /floor/exchange/models /floor/router/models /v1/models; do get "$BASE$route" > /dev/null; done
+for route in "${GET_ROUTES[@]}"; do get "$BASE${route%% *}" > /dev/null; done
 OUT=bench/results/$(date -u +%Y-%m-%d)-floor-in-gateway$LABEL.md
 {
   echo "# Below WebFlux, inside the gateway: what the layers above Spring's Reactor Netty adapter cost ($(date -u +%Y-%m-%dT%H:%MZ))"
@@ -53,13 +56,9 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "| $round | POST /v1/chat/completions | $rps | $cpu | $err |" >> "$OUT"
   read -r rps _ _ err cpu _ <<< "$(load "$BASE/floor/completions" "Bearer $KEY" 16 "$DURATION" $GW_PID)"
   echo "| $round | POST /floor/completions (read 2.9 KB, fixed answer) | $rps | $cpu | $err |" >> "$OUT"
-  read -r rps cpu other <<< "$(get "$BASE/v1/models")"
-  echo "| $round | GET /v1/models | $rps | $cpu | $other |" >> "$OUT"
-  read -r rps cpu other <<< "$(get "$BASE/floor/router/models")"
-  echo "| $round | GET /floor/router/models (router function behind the open security chain) | $rps | $cpu | $other |" >> "$OUT"
-  read -r rps cpu other <<< "$(get "$BASE/floor/exchange/models")"
-  echo "| $round | GET /floor/exchange/models (first WebFilter) | $rps | $cpu | $other |" >> "$OUT"
-  read -r rps cpu other <<< "$(get "$BASE/floor/models")"
-  echo "| $round | GET /floor/models (below WebFlux) | $rps | $cpu | $other |" >> "$OUT"
+  for route in "${GET_ROUTES[@]}"; do
+    read -r rps cpu other <<< "$(get "$BASE${route%% *}")"
+    echo "| $round | GET $route | $rps | $cpu | $other |" >> "$OUT"
+  done
 done
 cat "$OUT"
