@@ -126,3 +126,34 @@ ramp_summary() { # file of "<ms since start> <req/s> [ERR]" windows: "<steady re
   steady=$(awk '$3 != "ERR" {print $2}' "$1" | tail -6 | sort -g | awk '{a[NR]=$1} END {print (NR < 2 ? a[1] + 0 : (a[int((NR + 1) / 2)] + a[int(NR / 2) + 1]) / 2)}')
   echo "$steady $(awk -v s="$steady" '$3 != "ERR" && $2 >= 0.9 * s {printf "%.0f", $1 / 1000; found=1; exit} END {if (!found) print "never"}' "$1")"
 }
+
+profiler_agent() { # echoes the path of async-profiler 4.2's agent (tools.profiler:async-profiler, fetched when missing) in $WORK
+  local jar=$HOME/.m2/repository/tools/profiler/async-profiler/4.2/async-profiler-4.2.jar
+  [ -f "$jar" ] || ./mvnw -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.2 >&2
+  mkdir -p "$WORK/ap" && unzip -q -o "$jar" 'linux-x64/*' -d "$WORK/ap"
+  echo "$WORK/ap/linux-x64/libasyncProfiler.so"
+}
+
+profile_summary() { # collapsed-stacks file: the share of samples under a few frames that matter on the request path and
+  # the hottest frames of our own code
+  local out=$1 total
+  total=$(awk '{s+=$NF} END {print s}' "$out")
+  share() { # label regex: the share of all samples whose stack (thread name first, as [name tid=N]) matches
+    awk -v p="$2" -v t="$total" -v l="$1" '$0 ~ p {s+=$NF} END {printf "%-44s %5.1f %%\n", l, 100 * s / t}' "$out"
+  }
+  echo "samples: $total ($out)"
+  share "JIT compiler threads" "^[[]C[12] CompilerThre"
+  share "GC and VM threads" "^[[](GC Thread|G1 |VM Thread)"
+  share "Spring Security filter chain" "WebFilterChainProxy.filter"
+  share "Micrometer observations" "io/micrometer/observation"
+  share "upstream WebClient exchange" "UpstreamClient"
+  share "usage ledger (flush, H2)" "UsageLedger"
+  share "usage recorder (meters, queue)" "UsageRecorder.record"
+  share "request usage tracking" "RequestUsage"
+  share "quota admission" "Admission"
+  share "Jackson" "tools/jackson"
+  share "Netty's buffer leak detection" "ResourceLeakDetector"
+  echo "hottest frames of com/llamagateway (self + callees):"
+  awk '{n=$NF; $NF=""; split($0, f, ";"); delete seen; for (i in f) if (f[i] ~ /^com\/llamagateway/ && !(f[i] in seen)) {seen[f[i]]=1; c[f[i]]+=n}}
+       END {for (k in c) print c[k], k}' "$out" | sort -rn | head -25 | awk -v t="$total" '{printf "  %5.1f %%  %s\n", 100 * $1 / t, $2}'
+}

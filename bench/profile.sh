@@ -21,11 +21,8 @@ SIM_PORT=18390; GW_PORT=18380; SIM_KEY=bench-sim-key
 ADMIN=bench-admin-token-$(date +%s)-0123456789
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; } || { echo "needs wrk (Debian package wrk)"; exit 1; }
-AP_JAR=$HOME/.m2/repository/tools/profiler/async-profiler/4.2/async-profiler-4.2.jar
-[ -f "$AP_JAR" ] || ./mvnw -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.2
-mkdir -p "$WORK/ap" && unzip -q -o "$AP_JAR" 'linux-x64/*' -d "$WORK/ap"
-AGENT=$WORK/ap/linux-x64/libasyncProfiler.so
 . bench/lib.sh
+AGENT=$(profiler_agent)
 
 start_simulator $SIM_PORT $SIM_KEY
 write_catalog "$WORK/gateway.yaml" $SIM_PORT $SIM_KEY
@@ -49,22 +46,4 @@ wrk_load "${SECONDS_PROFILED}s" | grep -E "Requests/sec|Non-2xx" | sed 's/^/prof
 TOTAL_OPT=$([ "$EVENT" = alloc ] && echo ",total" || true)
 jcmd $GW_PID JVMTI.agent_load "$AGENT" "\"stop,file=$OUT.collapsed,collapsed$TOTAL_OPT\"" | grep -v "^$GW_PID:" || true
 sleep 1
-TOTAL=$(awk '{s+=$NF} END {print s}' "$OUT.collapsed")
-share() { # label regex: the share of all samples whose stack (thread name first, as [name tid=N]) matches
-  awk -v p="$2" -v t="$TOTAL" -v l="$1" '$0 ~ p {s+=$NF} END {printf "%-44s %5.1f %%\n", l, 100 * s / t}' "$OUT.collapsed"
-}
-echo "samples: $TOTAL ($OUT.collapsed)"
-share "JIT compiler threads" "^[[]C[12] CompilerThre"
-share "GC and VM threads" "^[[](GC Thread|G1 |VM Thread)"
-share "Spring Security filter chain" "WebFilterChainProxy.filter"
-share "Micrometer observations" "io/micrometer/observation"
-share "upstream WebClient exchange" "UpstreamClient"
-share "usage ledger (flush, H2)" "UsageLedger"
-share "usage recorder (meters, queue)" "UsageRecorder.record"
-share "request usage tracking" "RequestUsage"
-share "quota admission" "Admission"
-share "Jackson" "tools/jackson"
-share "Netty's buffer leak detection" "ResourceLeakDetector"
-echo "hottest frames of com/llamagateway (self + callees):"
-awk '{n=$NF; $NF=""; split($0, f, ";"); delete seen; for (i in f) if (f[i] ~ /^com\/llamagateway/ && !(f[i] in seen)) {seen[f[i]]=1; c[f[i]]+=n}}
-     END {for (k in c) print c[k], k}' "$OUT.collapsed" | sort -rn | head -25 | awk -v t="$TOTAL" '{printf "  %5.1f %%  %s\n", 100 * $1 / t, $2}'
+profile_summary "$OUT.collapsed"
