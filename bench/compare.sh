@@ -6,7 +6,8 @@
 # BENCH_DURATION each, default 10s), an open-loop leg at BENCH_RATE req/s (300), BENCH_STREAMS streams at once (500);
 # then once each: BENCH_MANY_STREAMS streams at once (2000) and memory per open stream (as many, held open 20 s).
 # Before the rounds the gateway is started fresh and loaded at c=32 in 5 s windows for BENCH_RAMP s (150): its
-# throughput from the start (time to 90 % of steady). GATEWAY_JAR, GATEWAY_JAVA, GATEWAY_JAVA_OPTS: another build,
+# throughput from the start (time to 90 % of steady); then every system's stream path is warmed with BENCH_STREAM_WARMUP
+# (12) bursts of BENCH_STREAMS streams (the gateway's JIT compiles it over ~10 bursts: stream-burst-ab.sh). GATEWAY_JAR, GATEWAY_JAVA, GATEWAY_JAVA_OPTS: another build,
 # another java, JVM options.
 # BENCH_PINNING: shared (default: every process on both cores, as a co-located deployment runs) or pinned (the
 # upstreams and the load generators on CPU 0, the system under test alone on CPU 1: then nginx has a core to itself
@@ -15,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${BENCH_ROUNDS:-3}; DURATION=${BENCH_DURATION:-10s}; RATE=${BENCH_RATE:-300}; RAMP=${BENCH_RAMP:-150}
-STREAMS=${BENCH_STREAMS:-500}; MANY=${BENCH_MANY_STREAMS:-2000}
+STREAMS=${BENCH_STREAMS:-500}; MANY=${BENCH_MANY_STREAMS:-2000}; STREAM_WARMUP=${BENCH_STREAM_WARMUP:-12}
 GATEWAY_JAR=${GATEWAY_JAR:-gateway-app/target/gateway-app.jar}
 PINNING=${BENCH_PINNING:-shared}
 if [ "$PINNING" = pinned ]; then LOAD_CPUS=0; SUT_CPUS=1; else LOAD_CPUS=0,1; SUT_CPUS=0,1; fi
@@ -159,7 +160,8 @@ for i in $(seq 1 $((RAMP / 5))); do
   echo "$(( ($(date +%s%N) - GW_START) / 1000000 )) $rps $err" >> "$WORK/ramp.txt"
 done
 for sut in nginx portkey; do wrk_leg $sut 32 20s > /dev/null; done
-streams portkey stream 50 > /dev/null; streams nginx stream 50 > /dev/null; streams gateway stream 50 > /dev/null
+# the stream legs measure warm systems, as the throughput legs do: bursts as large as the legs' until the JIT is done
+for sut in portkey nginx gateway; do for i in $(seq 1 "$STREAM_WARMUP"); do streams $sut stream "$STREAMS" > /dev/null; done; done
 RSS_WARM=$(ps -o rss= -p "$GW_PID" | tr -d ' ')
 
 # ---- interleaved rounds
