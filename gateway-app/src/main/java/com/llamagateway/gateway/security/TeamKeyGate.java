@@ -13,7 +13,7 @@ import java.util.function.Function;
 
 /**
  * What the client security chain does for a request, in one step: Spring Security's firewall (the same bean and
- * rejection handler as every chain's), the default response headers ({@link SecurityHeaders}) and the team key — the
+ * rejection handler as every chain's, less its response check at commit: {@link RequestFirewall}), the default response headers ({@link SecurityHeaders}) and the team key — the
  * request goes on with its team in an exchange attribute ({@link TeamKeyAuthentication#teamOf}), or is answered 401
  * in its path's dialect ({@link DialectEntryPoint}) and goes no further.
  * <p>
@@ -25,7 +25,7 @@ public final class TeamKeyGate {
 
     private final KeyAuthenticator keys;
     private final DialectEntryPoint unauthorized;
-    private final ServerWebExchangeFirewall firewall;
+    private final RequestFirewall firewall;
     private final ServerExchangeRejectedHandler rejected;
     private final SecurityHeaders headers = new SecurityHeaders();
 
@@ -33,7 +33,7 @@ public final class TeamKeyGate {
                 ServerExchangeRejectedHandler rejected) {
         this.keys = keys;
         this.unauthorized = unauthorized;
-        this.firewall = firewall;
+        this.firewall = new RequestFirewall(firewall);
         this.rejected = rejected;
     }
 
@@ -43,7 +43,7 @@ public final class TeamKeyGate {
      * rejection handler; the response gets the security headers when it is committed.
      */
     public Mono<Void> admit(ServerWebExchange exchange, Function<ServerWebExchange, Mono<Void>> handler) {
-        return firewall.getFirewalledExchange(exchange)
+        return firewall.firewalled(exchange)
                 .flatMap(firewalled -> {
                     firewalled.getResponse().beforeCommit(() -> headers.writeHttpHeaders(firewalled));
                     return withTeam(firewalled, (admitted, team) -> handler.apply(admitted));
