@@ -6,8 +6,10 @@ import com.llamagateway.gateway.team.KeyAuthenticator;
 import com.llamagateway.gateway.team.TeamService;
 import com.llamagateway.gateway.team.TeamStore;
 import com.llamagateway.gateway.team.TeamViews;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
@@ -23,7 +25,14 @@ public class TeamConfiguration {
         return new TeamStore(db);
     }
 
+    /** Closes the embedded H2 database after every write at shutdown (below: the keys' last use goes first). */
+    @Bean
+    EmbeddedDatabaseShutdown embeddedDatabaseShutdown(DatabaseClient db, @Value("${spring.r2dbc.url:}") String r2dbcUrl) {
+        return new EmbeddedDatabaseShutdown(db, r2dbcUrl);
+    }
+
     @Bean(destroyMethod = "close")
+    @DependsOn("embeddedDatabaseShutdown")
     KeyAuthenticator keyAuthenticator(TeamStore store, GatewayProperties properties) {
         return new KeyAuthenticator(store, Clock.systemUTC(), properties.keys().cacheTime(), properties.keys().lastUsedFlushInterval());
     }
