@@ -7,8 +7,8 @@
 # then once each: BENCH_MANY_STREAMS streams at once (2000) and memory per open stream (as many, held open 20 s).
 # Before the rounds the gateway is started fresh and loaded at c=32 in 5 s windows for BENCH_RAMP s (150): its
 # throughput from the start (time to 90 % of steady); then every system's stream path is warmed with BENCH_STREAM_WARMUP
-# (12) bursts of BENCH_STREAMS streams (the gateway's JIT compiles it over ~10 bursts: stream-burst-ab.sh). GATEWAY_JAR, GATEWAY_JAVA, GATEWAY_JAVA_OPTS: another build,
-# another java, JVM options.
+# (12) bursts of BENCH_STREAMS streams (the gateway's JIT compiles it over ~10 bursts: stream-burst-ab.sh).
+# GATEWAY_JAR, GATEWAY_JAVA, GATEWAY_JAVA_OPTS: another build, another java, JVM options.
 # BENCH_PINNING: shared (default: every process on both cores, as a co-located deployment runs) or pinned (the
 # upstreams and the load generators on CPU 0, the system under test alone on CPU 1: then nginx has a core to itself
 # and the throughput ratios measure CPU per request; cpu_us, reported in both, is the figure pinning does not move).

@@ -13,9 +13,10 @@ import java.util.function.Function;
 
 /**
  * What the client security chain does for a request, in one step: Spring Security's firewall (the same bean and
- * rejection handler as every chain's, less its response check at commit: {@link RequestFirewall}), the default response headers ({@link SecurityHeaders}) and the team key — the
- * request goes on with its team in an exchange attribute ({@link TeamKeyAuthentication#teamOf}), or is answered 401
- * in its path's dialect ({@link DialectEntryPoint}) and goes no further.
+ * rejection handler as every chain's, less its response check at commit: {@link RequestFirewall}), the default
+ * response headers ({@link SecurityHeaders}) and the team key — the request goes on with its team in an exchange
+ * attribute ({@link TeamKeyAuthentication#teamOf}), or is answered 401 in its path's dialect ({@link DialectEntryPoint})
+ * and goes no further.
  * <p>
  * The LLM routes are served through {@link #admit} in front of Spring Security's filter chain proxy and WebFlux's
  * dispatcher ({@code api.ClientRoutes}); the other client paths (pass-through, a wrong method) cross the client chain,
