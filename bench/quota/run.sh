@@ -5,10 +5,12 @@
 #     bucket refilled during the burst, with the breaker never opening;
 #  2. cost: the Redis store's added latency over the memory store, one replica, 1 and 64 clients.
 # Needs redis-server and a PostgreSQL at 127.0.0.1:5432 (database test, user postgres); about 30 minutes.
-#   bash bench/quota/run.sh            RUNS=3 for a quick look
+#   bash bench/quota/run.sh [label]    RUNS=3 for a quick look, RUNS=0 for the cost alone; GATEWAY_JAR: another build
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-10}
+LABEL=${1:+-$1}
+GATEWAY_JAR=${GATEWAY_JAR:-gateway-app/target/gateway-app.jar}
 WORK=$(mktemp -d)
 SIM_PORT=18290
 REDIS_PORT=18291
@@ -57,7 +59,7 @@ start_replicas() { # count store [rpm]
   local urls=()
   for i in $(seq 1 "$1"); do
     local port=$((18200 + i))
-    BENCH_RPM=${3:-$LIMIT} java -jar gateway-app/target/gateway-app.jar --server.port=$port --spring.config.additional-location=file:$WORK/gateway.yaml \
+    BENCH_RPM=${3:-$LIMIT} java -jar "$GATEWAY_JAR" --server.port=$port --spring.config.additional-location=file:$WORK/gateway.yaml \
       --gateway.admin.token=$ADMIN --gateway.data-dir=$WORK/data-$i --gateway.quota.store="$2" \
       --gateway.quota.redis.url=redis://127.0.0.1:$REDIS_PORT --gateway.quota.redis.replicas="$1" > "$WORK/gw-$i.log" 2>&1 &
     PIDS+=($!)
@@ -87,11 +89,11 @@ max_ms() { # url timer → its largest recorded call in ms (all outcomes)
   awk -v s="${v:-0}" 'BEGIN {printf "%.0f", s * 1000}'
 }
 
-OUT=bench/results/$(date -u +%Y-%m-%d)-quota.md
+OUT=bench/results/$(date -u +%Y-%m-%d)-quota$LABEL.md
 {
   echo "# Quotas across cold replicas ($(date -u +%Y-%m-%dT%H:%MZ))"
   echo
-  echo "Commit \`$(git rev-parse --short HEAD)\`; $(nproc) cores; $(java -version 2>&1 | head -1); $(redis-server --version | awk '{print $3}')."
+  echo "Commit \`$(git rev-parse --short HEAD)\`, gateway \`$GATEWAY_JAR\`; $(nproc) cores; $(java -version 2>&1 | head -1); $(redis-server --version | awk '{print $3}')."
   echo "Every run: Redis flushed, replicas freshly started (JVMs cold), a new team; one deployment of $LIMIT requests/min"
   echo "(simulated, instant answers); $OFFERED requests sent round-robin over the replicas. Bound: admitted within"
   echo "[limit, limit + ⌈limit × burst ms / 60,000⌉] (what the bucket refilled during the burst, on the Redis clock)."
