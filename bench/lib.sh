@@ -62,9 +62,14 @@ await_gateway() { # port: returns once the gateway $GW_PID answers its health ch
   done
 }
 
-team_key() { # gateway-port admin-token [team name]: echoes the key of a new team
-  local team
+team_key() { # gateway-port admin-token [team name [model...]]: echoes the key of a new team, with the most allowance a
+  # team may have (50,000,000 tokens and requests a minute) on each model named
+  local team model
   team=$(curl -s localhost:$1/admin/v1/teams -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "{\"name\":\"${3:-bench}\"}" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+  for model in "${@:4}"; do
+    curl -sf "localhost:$1/admin/v1/teams/$team/quotas/$model" -X PUT -H "Authorization: Bearer $2" -H 'Content-Type: application/json' \
+      -d '{"tokensPerMinute":50000000,"requestsPerMinute":50000000}' > /dev/null
+  done
   curl -s -X POST localhost:$1/admin/v1/teams/$team/keys -H "Authorization: Bearer $2" | sed -E 's/.*"key":"([^"]+)".*/\1/'
 }
 

@@ -46,17 +46,8 @@ start() { # jar port side
 }
 start "$JAR_A" $GW_A a; [ "$JAR_B" = direct ] || start "$JAR_B" $GW_B b
 until curl -s -o /dev/null localhost:$UP/; do sleep 0.2; done
-key_of() { # port: a new team's key, with an allowance on both models
-  local team
-  team=$(curl -sf "localhost:$1/admin/v1/teams" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '{"name":"burst"}' \
-    | sed -E 's/.*"id":"([^"]+)".*/\1/')
-  for model in bench-chat bench-stream; do
-    curl -sf "localhost:$1/admin/v1/teams/$team/quotas/$model" -X PUT -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
-      -d '{"tokensPerMinute":50000000,"requestsPerMinute":50000000}' > /dev/null
-  done
-  curl -sf "localhost:$1/admin/v1/teams/$team/keys" -X POST -H "Authorization: Bearer $ADMIN" | sed -E 's/.*"key":"([^"]+)".*/\1/'
-}
-KEY_A=$(key_of $GW_A); KEY_B=$([ "$JAR_B" = direct ] || key_of $GW_B)
+KEY_A=$(team_key $GW_A $ADMIN burst bench-chat bench-stream)
+KEY_B=$([ "$JAR_B" = direct ] || team_key $GW_B $ADMIN burst bench-chat bench-stream)
 chat_body bench-chat plain "$WORK/chat.json"; chat_body bench-stream stream "$WORK/stream.json"
 burst() { # side: StreamLoad's line for $STREAMS streams at once
   local url="http://127.0.0.1:$GW_A/v1/chat/completions" auth="Bearer $KEY_A"
@@ -67,6 +58,7 @@ burst() { # side: StreamLoad's line for $STREAMS streams at once
   java bench/compare/StreamLoad.java "$url" "$WORK/stream.json" "$STREAMS" "Authorization: $auth" 2>&1 | tail -1
 }
 field() { sed -E "s/.*$1=([^ ]+).*/\1/"; }
+compilations() { jstat -compiler "$1" | awk 'NR == 2 {print $1}'; } # pid: methods the JIT has compiled so far
 echo "warming up: $WARMUP s of completions and $WARMUP_BURSTS bursts each"
 WARM=$WORK/warm.md
 for side in a b; do
@@ -74,11 +66,10 @@ for side in a b; do
   port=$([ $side = a ] && echo $GW_A || echo $GW_B); key=$([ $side = a ] && echo "$KEY_A" || echo "$KEY_B"); pid=$(eval echo "\$PID_$side")
   LOAD_BODY="$WORK/chat.json" load "http://127.0.0.1:$port/v1/chat/completions" "Bearer $key" 32 "${WARMUP}s" > /dev/null
   for i in $(seq 1 "$WARMUP_BURSTS"); do
-    compiled=$(jstat -compiler "$pid" | awk 'NR == 2 {print $1}'); ticks=$(cpu_ticks "$pid")
+    compiled=$(compilations "$pid"); ticks=$(cpu_ticks "$pid")
     line=$(burst $side)
     echo "| ${side^^} | $i | $(field ttft_ms_p50 <<< "$line") | $(field gap_ms_p99 <<< "$line") | $(field complete <<< "$line") |" \
-      "$(awk -v t=$(($(cpu_ticks "$pid") - ticks)) -v k="$TICK" 'BEGIN {printf "%.2f", t / k}') |" \
-      "$(($(jstat -compiler "$pid" | awk 'NR == 2 {print $1}') - compiled)) |" >> "$WARM"
+      "$(awk -v t=$(($(cpu_ticks "$pid") - ticks)) -v k="$TICK" 'BEGIN {printf "%.2f", t / k}') | $(($(compilations "$pid") - compiled)) |" >> "$WARM"
   done
 done
 OUT=bench/results/$(date -u +%Y-%m-%d)-stream-burst-ab$LABEL.md
